@@ -1,0 +1,111 @@
+"""Engines for SQLite (WAL, the embedded default) and PostgreSQL (psycopg 3), and migrations.
+
+The schema is owned by alembic: :func:`open_engine` upgrades to head before handing the
+engine out, so every entry point (CLI, serve, worker, tests) sees the same schema.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from hub.errors import ConfigError, HubError
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+_migrated: set[str] = set()
+_lock = threading.Lock()
+
+
+def normalize_url(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` mean psycopg 3 here."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    url = normalize_url(url)
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - any parse failure is a configuration error
+        msg = "ROSTERHUB_DATABASE_URL is not a valid database URL"
+        raise ConfigError(msg) from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=False
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if backend == "postgresql":
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    msg = f"ROSTERHUB_DATABASE_URL: unsupported database '{backend}' (SQLite or PostgreSQL)"
+    raise ConfigError(msg)
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the schema to head (once per engine URL per process)."""
+    key = engine.url.render_as_string(hide_password=False)
+    with _lock:
+        if key in _migrated:
+            return
+        try:
+            command.upgrade(alembic_config(engine), "head")
+        except OperationalError as exc:
+            msg = f"cannot open the database: {exc.orig}"
+            raise HubError(msg) from None
+        _migrated.add(key)
+
+
+def open_engine(url: str) -> Engine:
+    engine = create_db_engine(url)
+    migrate(engine)
+    return engine
+
+
+def forget_migrated() -> None:
+    """Tests that drop and recreate databases call this."""
+    with _lock:
+        _migrated.clear()
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,185 @@
+"""The base HTTP client every REST provider builds on: bounded retries (tenacity) on 429, 5xx
+and timeouts honouring the provider's own rate-limit headers, error classification, and
+pagination with loop detection."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+)
+
+from hub.errors import ProviderError, RetriableProviderError
+
+USER_AGENT = "rosterhub/0.1"
+BACKOFF = 0.5  # first retry wait in seconds, doubling; tests set it to 0
+MAX_WAIT = 60.0  # no single wait is longer, whatever the provider asks
+
+
+def retry_after_seconds(response: httpx.Response, *, now: float | None = None) -> float | None:
+    """Seconds to wait before retrying, from ``Retry-After`` (seconds or HTTP date) or
+    ``X-RateLimit-Reset`` (a Unix time in seconds, as Clever sends)."""
+    now = time.time() if now is None else now
+    value = response.headers.get("Retry-After")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            parsed = email.utils.parsedate_to_datetime(value)
+            if parsed is not None:
+                return max(0.0, parsed.timestamp() - now)
+    reset = response.headers.get("X-RateLimit-Reset")
+    if reset:
+        try:
+            return max(0.0, float(reset) - now)
+        except ValueError:
+            return None
+    return None
+
+
+def wait_for(base: float) -> Callable[[RetryCallState], float]:
+    """Tenacity wait: the provider's own hint when it gave one, else exponential backoff;
+    never longer than MAX_WAIT."""
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        hinted = getattr(exc, "retry_after", None)
+        if hinted is not None:
+            return min(float(hinted), MAX_WAIT)
+        return min(base * (2 ** (state.attempt_number - 1)), MAX_WAIT)
+
+    return wait
+
+
+class HttpClient:
+    """A provider's HTTP session. ``describe`` turns a fatal answer into a message that says
+    what to do; subclasses override it for their protocol (401 → which credential to fix)."""
+
+    provider = "provider"
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        auth: httpx.Auth | None = None,
+        timeout: float = 30.0,
+        attempts: int = 5,
+        backoff: float | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.attempts = attempts
+        self.backoff = BACKOFF if backoff is None else backoff
+        self.client = httpx.Client(
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
+            auth=auth,
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def describe(self, response: httpx.Response) -> str:
+        """A one-line, secret-free reason for a fatal answer."""
+        reason = _reason(response)
+        return f"{self.provider} answered {response.status_code} for {response.request.url.path}: {reason}"
+
+    def _once(self, method: str, url: str, params: dict[str, Any] | None) -> httpx.Response:
+        try:
+            response = self.client.request(method, url, params=params)
+        except httpx.TimeoutException as exc:
+            msg = f"{self.provider} did not answer in time ({url.split('?')[0]})"
+            raise RetriableProviderError(msg) from exc
+        except httpx.TransportError as exc:
+            msg = f"cannot reach {self.provider} at {self.base_url}: {exc.__class__.__name__}"
+            raise RetriableProviderError(msg) from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            msg = f"{self.provider} answered {response.status_code} for {response.request.url.path}"
+            raise RetriableProviderError(msg, retry_after=retry_after_seconds(response))
+        if response.status_code >= 400:
+            raise ProviderError(self.describe(response))
+        return response
+
+    def request(
+        self, method: str, path: str, params: dict[str, Any] | None = None
+    ) -> httpx.Response:
+        retrying = Retrying(
+            retry=retry_if_exception_type(RetriableProviderError),
+            stop=stop_after_attempt(self.attempts),
+            wait=wait_for(self.backoff),
+            reraise=True,
+        )
+        return retrying(self._once, method, self.url(path), params)
+
+    def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        response = self.request("GET", path, params)
+        try:
+            return response.json()
+        except ValueError:
+            msg = f"{self.provider} answered {response.request.url.path} with something that is not JSON"
+            raise ProviderError(msg) from None
+
+
+def _reason(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason_phrase or "error"
+    if isinstance(body, dict):
+        for key in ("message", "error_description", "error", "description", "imsx_description"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value[:200]
+            if isinstance(value, dict) and isinstance(value.get("message"), str):
+                return str(value["message"])[:200]
+    return response.reason_phrase or "error"
+
+
+class PageLoop(ProviderError):
+    """The provider sent the same page position twice: following it would never end."""
+
+
+class Pages:
+    """Pagination as an object: iterate ``(position, payload)`` pages; raises :class:`PageLoop`
+    when a position repeats. ``fetch(position)`` returns ``(payload, next_position or None)``."""
+
+    def __init__(
+        self,
+        fetch: Callable[[Any], tuple[Any, Any]],
+        start: Any,
+        *,
+        what: str = "pages",
+        provider: str = "provider",
+    ) -> None:
+        self._fetch = fetch
+        self._start = start
+        self.what = what
+        self.provider = provider
+
+    def __iter__(self) -> Iterator[Any]:
+        seen: set[str] = set()
+        position = self._start
+        while position is not None:
+            key = repr(position)
+            if key in seen:
+                msg = f"{self.provider} sent the same {self.what} page twice ({key}); stopping"
+                raise PageLoop(msg)
+            seen.add(key)
+            payload, position = self._fetch(position)
+            yield payload

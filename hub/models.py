@@ -1,0 +1,198 @@
+"""The database tables (SQLModel). The sync engine's hot path uses their Core ``__table__``
+with bulk statements; the ORM classes serve the rest (CLI, API, chat)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+ACTIVE = "active"
+DEACTIVATED = "deactivated"
+MANUAL = "manual"
+CSV = "csv"
+
+_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def new_id(prefix: str) -> str:
+    """Short, typeable ids for things people name in commands and chat: ``run_x7k2m9p4qa``."""
+    return f"{prefix}_" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), **kw))
+
+
+class School(SQLModel, table=True):
+    id: str = Field(default_factory=lambda: new_id("sch"), primary_key=True)
+    name: str = Field(sa_column_kwargs={"unique": True}, max_length=200)
+    timezone: str = Field(default="America/New_York", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Account(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_column_kwargs={"unique": True}, max_length=320)
+    first_name: str = Field(default="", max_length=200)
+    last_name: str = Field(default="", max_length=200)
+    password_hash: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Membership(SQLModel, table=True):
+    """An account at one school: its roles there, its status, and who owns it.
+
+    ``integration_id`` is the owning integration (null for uploads and manual entries);
+    ``source`` is the provider name, ``csv`` or ``manual``. Only the owner changes it.
+    ``record_hash`` is the hash of the normalized provider record last applied, so an
+    unchanged resync is a comparison, not a write.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "school_id", name="uq_membership_account_school"),
+        Index("ix_membership_owner_external", "integration_id", "external_id"),
+        Index("ix_membership_school_status", "school_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    school_id: str = Field(foreign_key="school.id")
+    roles: str = Field(default="", max_length=64)
+    status: str = Field(default=ACTIVE, max_length=16)
+    integration_id: str | None = Field(default=None, foreign_key="integration.id")
+    source: str = Field(max_length=64)
+    external_id: str | None = Field(default=None, max_length=255)
+    record_hash: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Integration(SQLModel, table=True):
+    id: str = Field(default_factory=lambda: new_id("int"), primary_key=True)
+    school_id: str = Field(foreign_key="school.id", index=True)
+    provider: str = Field(max_length=64)
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    secrets: str | None = Field(
+        default=None, sa_column=Column(Text)
+    )  # Fernet token of a JSON object
+    schedule: str = Field(default="23:00 America/New_York", max_length=100)
+    max_deactivate_percent: float = Field(default=10.0)
+    admin_implies_teacher: bool = Field(default=True)
+    enabled: bool = Field(default=True)
+    cursor: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Run(SQLModel, table=True):
+    """One sync of one integration. The database is the source of truth; queues carry ids.
+
+    ``active_slot`` holds the integration id while the run is queued or running and is null
+    otherwise; its unique constraint is what guarantees one run per integration at a time.
+    ``scheduled_for`` (unique per integration) makes a scheduled run happen exactly once.
+    ``plan`` keeps a held run's computed changes until it is approved.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("integration_id", "scheduled_for", name="uq_run_schedule"),
+        Index("ix_run_integration_created", "integration_id", "created_at"),
+    )
+
+    id: str = Field(default_factory=lambda: new_id("run"), primary_key=True)
+    integration_id: str = Field(foreign_key="integration.id")
+    status: str = Field(default="queued", max_length=16)
+    trigger: str = Field(default="manual", max_length=16)
+    dry_run: bool = Field(default=False)
+    full: bool = Field(default=False)
+    force: bool = Field(default=False)
+    actor: str | None = Field(default=None, max_length=200)
+    active_slot: str | None = Field(default=None, sa_column_kwargs={"unique": True}, max_length=32)
+    scheduled_for: datetime | None = _ts()
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    started_at: datetime | None = _ts()
+    finished_at: datetime | None = _ts()
+    heartbeat_at: datetime | None = _ts()
+    attempts: int = Field(default=0)
+    counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    plan: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+
+
+class RunIssue(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(foreign_key="run.id", index=True)
+    severity: str = Field(max_length=16)
+    external_id: str | None = Field(default=None, max_length=255)
+    email: str | None = Field(default=None, max_length=320)
+    message: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Upload(SQLModel, table=True):
+    """A spreadsheet upload and its result. ``content`` holds the file while a preview awaits
+    confirmation (chat); ``credentials`` is the Fernet-encrypted
+    credentials CSV for a private one-time download (API/chat), cleared once fetched."""
+
+    id: str = Field(default_factory=lambda: new_id("upl"), primary_key=True)
+    school_id: str = Field(foreign_key="school.id", index=True)
+    filename: str = Field(max_length=255)
+    status: str = Field(max_length=16)
+    actor: str | None = Field(default=None, max_length=200)
+    counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    errors: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    warnings: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    content: bytes | None = Field(
+        default=None, sa_column=Column(LargeBinary)
+    )  # kept until confirmed
+    credentials: str | None = Field(default=None, sa_column=Column(Text))
+    credentials_token_hash: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token: only its SHA-256 is stored (the token itself is 256 random bits)."""
+
+    id: str = Field(default_factory=lambda: new_id("tok"), primary_key=True)
+    token_hash: str = Field(sa_column_kwargs={"unique": True}, max_length=64)
+    role: str = Field(max_length=32)
+    school_id: str | None = Field(default=None, foreign_key="school.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    last_used_at: datetime | None = _ts()
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what: every change made through the CLI, the API or chat."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=64)
+    target: str | None = Field(default=None, max_length=200)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Conversation(SQLModel, table=True):
+    """Chat conversation state, so a restart mid-conversation loses nothing."""
+
+    __table_args__ = (UniqueConstraint("channel", "user", name="uq_conversation_channel_user"),)
+
+    id: str = Field(default_factory=lambda: new_id("cnv"), primary_key=True)
+    channel: str = Field(max_length=64)
+    user: str = Field(max_length=64)
+    state: str = Field(default="start", max_length=32)
+    school_id: str | None = Field(default=None, foreign_key="school.id")
+    upload_id: str | None = Field(default=None, foreign_key="upload.id")
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

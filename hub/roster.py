@@ -1,0 +1,75 @@
+"""The provider-neutral roster vocabulary: what a provider hands the engine.
+
+A provider turns its API into a stream of :class:`RosterRecord` (one person as the provider sees
+them), :class:`Skip` (a record it could not use, with the reason) and at most one
+:class:`Cursor` (the position to read changes from next time, for incremental sync).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+STUDENT = "student"
+TEACHER = "teacher"
+ADMIN = "admin"
+ROLES: tuple[str, ...] = (STUDENT, TEACHER, ADMIN)
+STAFF_ROLES = frozenset({TEACHER, ADMIN})
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRecord:
+    """One person from a provider.
+
+    ``roles`` are hub roles (``student``/``teacher``/``admin``) as the provider's own mapping
+    produced them; the hub's mapping then applies ``admin_implies_teacher`` and detects
+    student/staff conflicts. ``schools`` are the provider's own school/org/OU ids (for
+    filtering and messages only). ``active`` is false for suspended, archived, deleted or
+    ``tobedeleted`` people; an inactive record may carry only its ``external_id``.
+    """
+
+    external_id: str
+    email: str | None
+    first_name: str = ""
+    last_name: str = ""
+    roles: frozenset[str] = frozenset()
+    schools: tuple[str, ...] = ()
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A record the provider could not turn into a person; becomes a run issue and counts
+    as ``skipped``."""
+
+    message: str
+    external_id: str | None = None
+    email: str | None = None
+    severity: str = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where the next incremental run starts reading changes (opaque to the hub)."""
+
+    value: str
+
+
+Item = RosterRecord | Skip | Cursor
+
+
+def normalize_email(value: str | None) -> str | None:
+    """Emails are compared case-insensitively and stored lower-case, without stray spaces."""
+    if value is None:
+        return None
+    value = value.strip().lower()
+    return value or None
+
+
+def roles_text(roles: Iterable[str]) -> str:
+    """Roles as stored: sorted, comma-separated."""
+    return ",".join(sorted(set(roles)))
+
+
+def roles_list(text: str) -> list[str]:
+    return [r for r in text.split(",") if r] if text else []

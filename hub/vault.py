@@ -1,0 +1,84 @@
+"""Integration secrets encrypted at rest with MultiFernet (rotatable keys, newest first).
+
+Without ``ROSTERHUB_SECRET_KEY`` the key lives in a file beside the SQLite database, created
+with mode 0600 on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from sqlalchemy.engine import make_url
+
+from hub.config import Settings
+from hub.errors import ConfigError, HubError
+
+
+class Vault:
+    def __init__(self, keys: list[bytes]) -> None:
+        if not keys:
+            msg = "no encryption key: set ROSTERHUB_SECRET_KEY"
+            raise ConfigError(msg)
+        try:
+            self._fernet = MultiFernet([Fernet(k) for k in keys])
+        except (ValueError, TypeError):
+            msg = "ROSTERHUB_SECRET_KEY: each comma-separated key must be a Fernet key (urlsafe base64, 32 bytes)"
+            raise ConfigError(msg) from None
+
+    def encrypt(self, data: bytes) -> str:
+        return self._fernet.encrypt(data).decode("ascii")
+
+    def decrypt(self, token: str) -> bytes:
+        try:
+            return self._fernet.decrypt(token.encode("ascii"))
+        except InvalidToken:
+            msg = "a stored secret cannot be decrypted with the configured keys (ROSTERHUB_SECRET_KEY)"
+            raise HubError(msg) from None
+
+    def encrypt_json(self, value: dict[str, Any]) -> str:
+        return self.encrypt(json.dumps(value, sort_keys=True).encode("utf-8"))
+
+    def decrypt_json(self, token: str | None) -> dict[str, Any]:
+        if not token:
+            return {}
+        return dict(json.loads(self.decrypt(token)))
+
+    def rotate(self, token: str) -> str:
+        """Re-encrypt with the newest key (the first one)."""
+        try:
+            return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+        except InvalidToken:
+            msg = "a stored secret cannot be decrypted with the configured keys (ROSTERHUB_SECRET_KEY)"
+            raise HubError(msg) from None
+
+
+def key_file_for(database_url: str) -> Path | None:
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database).expanduser().resolve().with_suffix(".key")
+
+
+def load_vault(settings: Settings) -> Vault:
+    if settings.secret_key is not None and settings.secret_key.get_secret_value().strip():
+        keys = [
+            k.strip().encode()
+            for k in settings.secret_key.get_secret_value().split(",")
+            if k.strip()
+        ]
+        return Vault(keys)
+    path = key_file_for(settings.database_url)
+    if path is None:
+        msg = "ROSTERHUB_SECRET_KEY must be set when the database is not a SQLite file"
+        raise ConfigError(msg)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(Fernet.generate_key() + b"\n")
+    keys = [line.strip() for line in path.read_bytes().splitlines() if line.strip()]
+    return Vault(keys)
