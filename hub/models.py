@@ -27,6 +27,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def iso(value: datetime | None) -> str | None:
+    """ISO-8601 in UTC for JSON (SQLite hands datetimes back naive; they are UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def _ts(**kw: Any) -> Any:
     return Field(default=None, sa_column=Column(DateTime(timezone=True), **kw))
 

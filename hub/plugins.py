@@ -56,6 +56,3 @@ def make_plugin_manager(
     pm.check_pending()
     return pm
 
-
-def make_registry(**kwargs: object) -> Registry:
-    return Registry(make_plugin_manager(**kwargs))
