@@ -1,0 +1,180 @@
+"""Accounts as seen from one school, and accounts added by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlmodel import Session
+
+from hub import audit
+from hub.context import Hub
+from hub.errors import UsageError
+from hub.models import ACTIVE, MANUAL, Account, Membership
+from hub.passwords import generate_password, hash_password
+from hub.roster import (
+    ADMIN,
+    ROLES,
+    STAFF_ROLES,
+    STUDENT,
+    TEACHER,
+    normalize_email,
+    roles_list,
+    roles_text,
+)
+
+_account = Account.__table__  # type: ignore[attr-defined]
+_membership = Membership.__table__  # type: ignore[attr-defined]
+
+
+def account_json(row: Any) -> dict[str, Any]:
+    return {
+        "email": row.email,
+        "first_name": row.first_name,
+        "last_name": row.last_name,
+        "roles": roles_list(row.roles),
+        "status": row.status,
+        "source": row.source,
+        "external_id": row.external_id,
+    }
+
+
+def _query(school_id: str) -> Any:
+    return (
+        select(
+            _account.c.email,
+            _account.c.first_name,
+            _account.c.last_name,
+            _membership.c.roles,
+            _membership.c.status,
+            _membership.c.source,
+            _membership.c.external_id,
+        )
+        .join(_membership, _membership.c.account_id == _account.c.id)
+        .where(_membership.c.school_id == school_id)
+    )
+
+
+def list_accounts(
+    hub: Hub, *, school_id: str, role: str | None = None, include_all: bool = False
+) -> list[dict[str, Any]]:
+    """Active accounts of a school (``include_all`` adds deactivated ones), by email."""
+    query = _query(school_id)
+    if role is not None:
+        if role not in ROLES:
+            msg = f"unknown role '{role}' (student, teacher or admin)"
+            raise UsageError(msg)
+        # Role names share no substrings, so a LIKE on the sorted list is exact.
+        query = query.where(_membership.c.roles.like(f"%{role}%"))
+    if not include_all:
+        query = query.where(_membership.c.status == ACTIVE)
+    with hub.engine.connect() as conn:
+        return [account_json(row) for row in conn.execute(query.order_by(_account.c.email))]
+
+
+def check_email(value: str) -> str:
+    email = normalize_email(value) or ""
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        msg = f"'{value.strip()}' is not a valid email address: {exc}"
+        raise UsageError(msg) from None
+    return email
+
+
+def hub_roles(roles: list[str], *, admin_implies_teacher: bool = True) -> frozenset[str]:
+    """The roles an account gets: admin brings teacher; student with staff is refused."""
+    wanted = frozenset(r.strip().lower() for r in roles if r.strip())
+    unknown = wanted - set(ROLES)
+    if unknown or not wanted:
+        msg = (
+            f"roles must be student, teacher or admin (got {', '.join(sorted(unknown)) or 'none'})"
+        )
+        raise UsageError(msg)
+    if STUDENT in wanted and wanted & STAFF_ROLES:
+        msg = "an account cannot be a student and staff (teacher/admin) at once"
+        raise UsageError(msg)
+    if ADMIN in wanted and admin_implies_teacher:
+        wanted |= {TEACHER}
+    return wanted
+
+
+def add_manual_account(
+    hub: Hub,
+    *,
+    school_id: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    roles: list[str],
+    actor: str,
+) -> tuple[dict[str, Any], str | None]:
+    """Add one account by hand (source ``manual``). Returns it and, when the person had no
+    password yet, the generated one (shown once, stored only as a hash)."""
+    from hub.schools import get_school
+
+    school = get_school(hub, school_id)
+    email = check_email(email)
+    first, last = " ".join(first_name.split()), " ".join(last_name.split())
+    if not first or not last:
+        msg = "first and last name are required"
+        raise UsageError(msg)
+    wanted = hub_roles(roles)
+    password: str | None = None
+    with hub.transaction() as session:
+        account = _find_account(session, email)
+        if account is None:
+            password = generate_password()
+            account = Account(
+                email=email, first_name=first, last_name=last, password_hash=hash_password(password)
+            )
+            session.add(account)
+            session.flush()
+        else:
+            existing = session.execute(
+                select(_membership.c.source).where(
+                    _membership.c.account_id == account.id, _membership.c.school_id == school.id
+                )
+            ).first()
+            if existing is not None:
+                msg = f"{email} already has an account at {school.name} (source {existing.source})"
+                raise UsageError(msg)
+            if account.password_hash is None:
+                password = generate_password()
+                account.password_hash = hash_password(password)
+                session.add(account)
+        assert account.id is not None
+        session.add(
+            Membership(
+                account_id=account.id,
+                school_id=school.id,
+                roles=roles_text(wanted),
+                status=ACTIVE,
+                source=MANUAL,
+            )
+        )
+        audit.record(
+            session,
+            actor=actor,
+            action="account.add",
+            target=email,
+            school_id=school.id,
+            roles=sorted(wanted),
+        )
+        account_view = {
+            "email": account.email,
+            "first_name": account.first_name,
+            "last_name": account.last_name,
+            "roles": sorted(wanted),
+            "status": ACTIVE,
+            "source": MANUAL,
+            "external_id": None,
+        }
+    return account_view, password
+
+
+def _find_account(session: Session, email: str) -> Account | None:
+    from sqlmodel import select as sm_select
+
+    return session.exec(sm_select(Account).where(Account.email == email)).first()

@@ -1,0 +1,278 @@
+"""Integrations: one school connected to one provider, with its settings and encrypted secrets.
+
+Settings arrive as text (``--set KEY=VALUE``, JSON bodies). The keys every integration takes
+(``schedule``, ``max_deactivate_percent``, ``admin_implies_teacher``) are the hub's; the rest
+are validated by the provider's settings model. Secret keys travel only through ``secrets``,
+are stored encrypted, and are never returned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlmodel import col, select
+
+from hub import audit
+from hub.context import Hub
+from hub.errors import ConfigError, HubError, UsageError
+from hub.models import Integration, Membership, Run, RunIssue, Upload, utcnow
+from hub.provider import Provider
+from hub.schedule import DEFAULT_SCHEDULE, normalize_schedule
+
+COMMON_KEYS = ("schedule", "max_deactivate_percent", "admin_implies_teacher")
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+def _as_bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    msg = f"setting '{key}': expected true or false"
+    raise ConfigError(msg)
+
+
+def _as_percent(key: str, value: Any) -> float:
+    try:
+        number = float(str(value).strip().rstrip("%"))
+    except ValueError:
+        msg = f"setting '{key}': expected a number from 0 to 100"
+        raise ConfigError(msg) from None
+    if not 0 <= number <= 100:
+        msg = f"setting '{key}': expected a number from 0 to 100"
+        raise ConfigError(msg)
+    return number
+
+
+def _split_common(settings: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    common: dict[str, Any] = {}
+    own: dict[str, Any] = {}
+    for key, value in settings.items():
+        (common if key in COMMON_KEYS else own)[key] = value
+    if "schedule" in common:
+        common["schedule"] = normalize_schedule(str(common["schedule"]))
+    if "max_deactivate_percent" in common:
+        common["max_deactivate_percent"] = _as_percent(
+            "max_deactivate_percent", common["max_deactivate_percent"]
+        )
+    if "admin_implies_teacher" in common:
+        common["admin_implies_teacher"] = _as_bool(
+            "admin_implies_teacher", common["admin_implies_teacher"]
+        )
+    return common, own
+
+
+def _validate(cls: type[Provider], settings: dict[str, Any], secrets: dict[str, Any]) -> None:
+    secret_keys = set(cls.secret_keys())
+    for key in settings:
+        if key in secret_keys:
+            msg = f"{cls.name}: '{key}' is a secret; pass it with --secret (it is stored encrypted)"
+            raise ConfigError(msg)
+    for key in secrets:
+        if key not in secret_keys:
+            known = ", ".join(sorted(secret_keys)) or "none"
+            msg = f"{cls.name}: '{key}' is not a secret setting (secrets: {known}); pass it with --set"
+            raise ConfigError(msg)
+    cls.parse_settings({**settings, **secrets})
+
+
+def create_integration(
+    hub: Hub,
+    *,
+    school_id: str,
+    provider: str,
+    settings: dict[str, Any],
+    secrets: dict[str, Any],
+    actor: str,
+) -> Integration:
+    from hub.schools import get_school
+
+    school = get_school(hub, school_id)
+    cls = hub.registry.get(provider)
+    common, own = _split_common(settings)
+    secrets = {k: v for k, v in secrets.items() if v not in (None, "")}
+    _validate(cls, own, secrets)
+    integration = Integration(
+        school_id=school.id,
+        provider=cls.name,
+        settings=own,
+        secrets=hub.vault.encrypt_json(secrets) if secrets else None,
+        schedule=common.get("schedule", DEFAULT_SCHEDULE),
+        max_deactivate_percent=common.get("max_deactivate_percent", 10.0),
+        admin_implies_teacher=common.get("admin_implies_teacher", True),
+    )
+    with hub.transaction() as session:
+        session.add(integration)
+        audit.record(
+            session,
+            actor=actor,
+            action="integration.create",
+            target=integration.id,
+            school_id=school.id,
+            provider=cls.name,
+            settings=sorted(settings),
+            secrets=sorted(secrets),
+        )
+    return integration
+
+
+def get_integration(hub: Hub, integration_id: str) -> Integration:
+    with hub.session() as session:
+        integration = session.get(Integration, integration_id.strip())
+    if integration is None:
+        msg = f"unknown integration '{integration_id}' (see 'rosterhub integration list')"
+        raise UsageError(msg)
+    return integration
+
+
+def list_integrations(hub: Hub, *, school_id: str | None = None) -> list[Integration]:
+    with hub.session() as session:
+        query = select(Integration).order_by(col(Integration.created_at), col(Integration.id))
+        if school_id is not None:
+            query = query.where(Integration.school_id == school_id)
+        return list(session.exec(query))
+
+
+def update_integration(
+    hub: Hub,
+    integration_id: str,
+    *,
+    settings: dict[str, Any] | None = None,
+    secrets: dict[str, Any] | None = None,
+    enabled: bool | None = None,
+    actor: str,
+) -> Integration:
+    """Merge changed settings/secrets; an empty value removes a setting or secret."""
+    current = get_integration(hub, integration_id)
+    cls = hub.registry.get(current.provider)
+    common, own = _split_common(settings or {})
+    merged = {**current.settings, **own}
+    merged = {k: v for k, v in merged.items() if v not in (None, "")}
+    stored = hub.vault.decrypt_json(current.secrets)
+    stored.update(secrets or {})
+    stored = {k: v for k, v in stored.items() if v not in (None, "")}
+    _validate(cls, merged, stored)
+    with hub.transaction() as session:
+        integration = session.get(Integration, current.id)
+        assert integration is not None
+        integration.settings = merged
+        integration.secrets = hub.vault.encrypt_json(stored) if stored else None
+        for key, value in common.items():
+            setattr(integration, key, value)
+        if enabled is not None:
+            integration.enabled = enabled
+        integration.updated_at = utcnow()
+        session.add(integration)
+        audit.record(
+            session,
+            actor=actor,
+            action="integration.update",
+            target=integration.id,
+            settings=sorted(settings or {}),
+            secrets=sorted(secrets or {}),
+            enabled=enabled,
+        )
+    return get_integration(hub, current.id)
+
+
+def delete_integration(hub: Hub, integration_id: str, *, actor: str) -> None:
+    """Remove an integration and its run history. The accounts it synced stay as they are
+    (their memberships keep their source but no longer have an owner that syncs them)."""
+    integration = get_integration(hub, integration_id)
+    with hub.transaction() as session:
+        busy = session.exec(
+            select(Run.id).where(
+                Run.integration_id == integration.id, col(Run.active_slot).is_not(None)
+            )
+        ).first()
+        if busy:
+            msg = f"integration '{integration.id}' has run '{busy}' queued or running; try again when it ends"
+            raise UsageError(msg)
+        run_ids = select(Run.id).where(Run.integration_id == integration.id)
+        session.execute(delete(RunIssue).where(col(RunIssue.run_id).in_(run_ids)))
+        session.execute(delete(Run).where(col(Run.integration_id) == integration.id))
+        session.execute(
+            update(Membership)
+            .where(col(Membership.integration_id) == integration.id)
+            .values(integration_id=None)
+        )
+        session.execute(delete(Integration).where(col(Integration.id) == integration.id))
+        audit.record(session, actor=actor, action="integration.delete", target=integration.id)
+
+
+def build_provider(hub: Hub, integration: Integration) -> Provider:
+    cls = hub.registry.get(integration.provider)
+    values = {**integration.settings, **hub.vault.decrypt_json(integration.secrets)}
+    return cls(cls.parse_settings(values))
+
+
+def check_integration(hub: Hub, integration_id: str) -> dict[str, Any]:
+    integration = get_integration(hub, integration_id)
+    try:
+        provider = build_provider(hub, integration)
+        try:
+            result = provider.check()
+        finally:
+            provider.close()
+    except HubError as exc:
+        return {"ok": False, "message": str(exc), "sources": []}
+    return {
+        "ok": result.ok,
+        "message": result.message,
+        "sources": [source.as_dict() for source in result.sources],
+    }
+
+
+def integration_json(hub: Hub, integration: Integration) -> dict[str, Any]:
+    from hub import runs  # type: ignore[attr-defined]  # noqa: I001 - the engine imports integrations
+
+    with hub.session() as session:
+        last = session.exec(
+            select(Run)
+            .where(Run.integration_id == integration.id)
+            .order_by(col(Run.created_at).desc())
+            .limit(1)
+        ).first()
+    last_run = None
+    if last is not None:
+        last_run = runs.run_json(hub, last)
+        last_run.pop("issues", None)
+    cls = hub.registry.get(integration.provider)
+    stored = hub.vault.decrypt_json(integration.secrets) if integration.secrets else {}
+    return {
+        "id": integration.id,
+        "provider": integration.provider,
+        "school_id": integration.school_id,
+        "enabled": integration.enabled,
+        "schedule": integration.schedule,
+        "last_run": last_run,
+        "settings": dict(integration.settings),
+        "secrets_set": sorted(k for k in cls.secret_keys() if k in stored),
+        "max_deactivate_percent": integration.max_deactivate_percent,
+        "admin_implies_teacher": integration.admin_implies_teacher,
+    }
+
+
+def rotate_keys(hub: Hub, *, actor: str = "cli") -> int:
+    """Re-encrypt every stored secret with the newest key; returns how many were rewritten."""
+    count = 0
+    with hub.transaction() as session:
+        for integration in session.exec(
+            select(Integration).where(col(Integration.secrets).is_not(None))
+        ):
+            assert integration.secrets is not None
+            integration.secrets = hub.vault.rotate(integration.secrets)
+            session.add(integration)
+            count += 1
+        for upload in session.exec(select(Upload).where(col(Upload.credentials).is_not(None))):
+            assert upload.credentials is not None
+            upload.credentials = hub.vault.rotate(upload.credentials)
+            session.add(upload)
+            count += 1
+        audit.record(session, actor=actor, action="keys.rotate", count=count)
+    return count

@@ -1,0 +1,74 @@
+"""Schools: the places accounts belong to."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from hub import audit
+from hub.context import Hub
+from hub.errors import UsageError
+from hub.models import School
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        msg = f"unknown time zone '{name}' (use an IANA name such as America/Chicago)"
+        raise UsageError(msg) from None
+    return name
+
+
+def create_school(hub: Hub, *, name: str, timezone: str = "America/New_York", actor: str) -> School:
+    name = " ".join(name.split())
+    if not name:
+        msg = "a school needs a name"
+        raise UsageError(msg)
+    school = School(name=name, timezone=_check_timezone(timezone.strip()))
+    try:
+        with hub.transaction() as session:
+            session.add(school)
+            audit.record(session, actor=actor, action="school.create", target=school.id, name=name)
+    except IntegrityError:
+        msg = f"a school named '{name}' already exists"
+        raise UsageError(msg) from None
+    return school
+
+
+def get_school(hub: Hub, school_id: str) -> School:
+    with hub.session() as session:
+        school = session.get(School, school_id)
+    if school is None:
+        msg = f"unknown school '{school_id}'"
+        raise UsageError(msg)
+    return school
+
+
+def resolve_school(hub: Hub, ref: str) -> School:
+    """A school by id or by its exact name."""
+    ref = ref.strip()
+    with hub.session() as session:
+        school = (
+            session.get(School, ref)
+            or session.exec(select(School).where(School.name == ref)).first()
+        )
+    if school is None:
+        msg = f"unknown school '{ref}' (give its id or exact name; see 'rosterhub school list')"
+        raise UsageError(msg)
+    return school
+
+
+def list_schools(hub: Hub, *, only_school_id: str | None = None) -> list[School]:
+    with hub.session() as session:
+        query = select(School).order_by(School.name)
+        if only_school_id is not None:
+            query = query.where(School.id == only_school_id)
+        return list(session.exec(query))
+
+
+def school_json(school: School) -> dict[str, Any]:
+    return {"id": school.id, "name": school.name, "timezone": school.timezone}
