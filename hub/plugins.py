@@ -55,4 +55,3 @@ def make_plugin_manager(
         pm.register(plugin)
     pm.check_pending()
     return pm
-

@@ -13,7 +13,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
-import hub.http
+from hub import http as hub_http
 from hub.config import Settings
 from hub.context import Hub, open_hub
 from hub.db import normalize_url
@@ -32,8 +32,8 @@ needs_redis = pytest.mark.skipif(
 @pytest.fixture(autouse=True)
 def _fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Provider retries wait 0 s in tests (the retry count is what is tested)."""
-    monkeypatch.setattr(hub.http, "BACKOFF", 0.0)
-    monkeypatch.setattr(hub.http, "MAX_WAIT", 0.05)
+    monkeypatch.setattr(hub_http, "BACKOFF", 0.0)
+    monkeypatch.setattr(hub_http, "MAX_WAIT", 0.05)
 
 
 @pytest.fixture(autouse=True)
