@@ -229,7 +229,7 @@ def check_integration(hub: Hub, integration_id: str) -> dict[str, Any]:
 
 
 def integration_json(hub: Hub, integration: Integration) -> dict[str, Any]:
-    from hub import runs  # type: ignore[attr-defined]  # noqa: I001 - the engine imports integrations
+    from hub import runs  # the engine imports this module
 
     with hub.session() as session:
         last = session.exec(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from pydantic import SecretStr
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
@@ -70,7 +71,7 @@ def _truncate_all(the_hub: Hub) -> None:
 def make_settings(database_url: str, **extra: object) -> Settings:
     return Settings(
         database_url=database_url,
-        secret_key=Fernet.generate_key().decode(),
+        secret_key=SecretStr(Fernet.generate_key().decode()),
         **extra,  # type: ignore[arg-type]
     )
 

@@ -1,0 +1,15 @@
+"""ClassLink: people from a OneRoster 1.1 REST server (ClassLink Roster Server), every request
+signed with OAuth 1.0a HMAC-SHA256. See docs/classlink.md for the set-up."""
+
+from __future__ import annotations
+
+from hub import hookimpl
+from hub.provider import Provider
+from plugins.classlink.provider import OneRosterProvider
+
+__all__ = ["OneRosterProvider", "rosterhub_register_providers"]
+
+
+@hookimpl
+def rosterhub_register_providers() -> list[type[Provider]]:
+    return [OneRosterProvider]

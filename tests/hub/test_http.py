@@ -61,7 +61,8 @@ def test_timeouts_are_retried() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request)
         if len(calls) == 1:
-            raise httpx.ReadTimeout("slow", request=request)
+            msg = "slow"
+            raise httpx.ReadTimeout(msg, request=request)
         return httpx.Response(200, json=[1])
 
     assert _client(handler).get_json("/x") == [1]

@@ -82,7 +82,10 @@ def test_secrets_are_encrypted_and_never_returned(echo_hub: Hub) -> None:
 
 def test_common_settings_are_parsed(echo_hub: Hub) -> None:
     integration = _add(
-        echo_hub, schedule="6:30 America/Chicago", max_deactivate_percent="25", admin_implies_teacher="false"
+        echo_hub,
+        schedule="6:30 America/Chicago",
+        max_deactivate_percent="25",
+        admin_implies_teacher="false",
     )
     assert integration.schedule == "06:30 America/Chicago"
     assert integration.max_deactivate_percent == 25.0
@@ -106,7 +109,12 @@ def test_bad_settings_name_the_setting(
     school = schools.create_school(echo_hub, name="Lincoln High", actor="test")
     with pytest.raises(ConfigError, match=match) as info:
         integrations.create_integration(
-            echo_hub, school_id=school.id, provider="echo", settings=settings, secrets=secrets, actor="t"
+            echo_hub,
+            school_id=school.id,
+            provider="echo",
+            settings=settings,
+            secrets=secrets,
+            actor="t",
         )
     assert "t" not in str(info.value).split("'")  # the value itself is not echoed
     assert integrations.list_integrations(echo_hub) == []
@@ -129,7 +137,11 @@ def test_unknown_provider_and_school(echo_hub: Hub) -> None:
 def test_update_merges_and_removes(echo_hub: Hub) -> None:
     integration = _add(echo_hub)
     updated = integrations.update_integration(
-        echo_hub, integration.id, settings={"region": "west", "schedule": "off"}, enabled=False, actor="t"
+        echo_hub,
+        integration.id,
+        settings={"region": "west", "schedule": "off"},
+        enabled=False,
+        actor="t",
     )
     assert updated.settings == {"base_url": "http://x", "region": "west"}
     assert updated.schedule == "off" and updated.enabled is False
@@ -158,12 +170,19 @@ def test_delete(echo_hub: Hub) -> None:
 
 def test_rotate_keys(sqlite_url: str) -> None:
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-    first = open_hub(Settings(database_url=sqlite_url, secret_key=old), pm=make_plugin_manager(extra=[plugin]))
+    first = open_hub(
+        Settings(database_url=sqlite_url, secret_key=old), pm=make_plugin_manager(extra=[plugin])
+    )
     integration = _add(first)
     second = open_hub(
-        Settings(database_url=sqlite_url, secret_key=f"{new},{old}"), pm=make_plugin_manager(extra=[plugin])
+        Settings(database_url=sqlite_url, secret_key=f"{new},{old}"),
+        pm=make_plugin_manager(extra=[plugin]),
     )
     assert integrations.rotate_keys(second) == 1
-    only_new = open_hub(Settings(database_url=sqlite_url, secret_key=new), pm=make_plugin_manager(extra=[plugin]))
-    provider = integrations.build_provider(only_new, integrations.get_integration(only_new, integration.id))
+    only_new = open_hub(
+        Settings(database_url=sqlite_url, secret_key=new), pm=make_plugin_manager(extra=[plugin])
+    )
+    provider = integrations.build_provider(
+        only_new, integrations.get_integration(only_new, integration.id)
+    )
     assert provider.settings.token.get_secret_value() == "good"  # type: ignore[attr-defined]

@@ -9,7 +9,9 @@ from hub.passwords import verify_password
 
 
 def test_schools(hub: Hub) -> None:
-    school = schools.create_school(hub, name="  Lincoln   High ", timezone="America/Chicago", actor="t")
+    school = schools.create_school(
+        hub, name="  Lincoln   High ", timezone="America/Chicago", actor="t"
+    )
     assert schools.school_json(school) == {
         "id": school.id,
         "name": "Lincoln High",
@@ -35,12 +37,22 @@ def test_manual_accounts(hub: Hub) -> None:
 
     school = schools.create_school(hub, name="Lincoln High", actor="t")
     view, password = accounts.add_manual_account(
-        hub, school_id=school.id, email=" Ada@Example.ORG ", first_name="Ada", last_name="Lovelace",
-        roles=["admin"], actor="t",
+        hub,
+        school_id=school.id,
+        email=" Ada@Example.ORG ",
+        first_name="Ada",
+        last_name="Lovelace",
+        roles=["admin"],
+        actor="t",
     )
     assert view == {
-        "email": "ada@example.org", "first_name": "Ada", "last_name": "Lovelace",
-        "roles": ["admin", "teacher"], "status": "active", "source": "manual", "external_id": None,
+        "email": "ada@example.org",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "roles": ["admin", "teacher"],
+        "status": "active",
+        "source": "manual",
+        "external_id": None,
     }
     assert password and len(password) >= 12
     with hub.session() as session:
@@ -50,13 +62,23 @@ def test_manual_accounts(hub: Hub) -> None:
     assert accounts.list_accounts(hub, school_id=school.id, role="student") == []
     with pytest.raises(UsageError, match="already has an account"):
         accounts.add_manual_account(
-            hub, school_id=school.id, email="ADA@example.org", first_name="A", last_name="L",
-            roles=["teacher"], actor="t",
+            hub,
+            school_id=school.id,
+            email="ADA@example.org",
+            first_name="A",
+            last_name="L",
+            roles=["teacher"],
+            actor="t",
         )
     other = schools.create_school(hub, name="Adams", actor="t")
     _, second = accounts.add_manual_account(
-        hub, school_id=other.id, email="ada@example.org", first_name="Ada", last_name="Lovelace",
-        roles=["teacher"], actor="t",
+        hub,
+        school_id=other.id,
+        email="ada@example.org",
+        first_name="Ada",
+        last_name="Lovelace",
+        roles=["teacher"],
+        actor="t",
     )
     assert second is None  # she keeps the password she has
 
@@ -73,6 +95,12 @@ def test_manual_account_errors(hub: Hub, email: str, roles: list[str], match: st
     school = schools.create_school(hub, name="Lincoln High", actor="t")
     with pytest.raises(UsageError, match=match):
         accounts.add_manual_account(
-            hub, school_id=school.id, email=email, first_name="A", last_name="B", roles=roles, actor="t"
+            hub,
+            school_id=school.id,
+            email=email,
+            first_name="A",
+            last_name="B",
+            roles=roles,
+            actor="t",
         )
     assert accounts.list_accounts(hub, school_id=school.id, include_all=True) == []

@@ -1,0 +1,163 @@
+"""``python -m bench [--quick] [--big]``: run every ``bench/bench_*.py`` module's figures, print
+one table and write ``docs/benchmarks.md``.
+
+A module that cannot be imported or whose figures fail is reported and skipped, so one area's
+broken benchmark never hides the others' figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import pkgutil
+import platform
+import sqlite3
+import sys
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+
+import bench
+from bench.figure import Figure
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+QUICK_USERS = 20_000
+USERS = 100_000
+
+NOTES = """\
+# Benchmarks
+
+Every figure is measured beside a **floor**: the cheapest way this machine does the same
+essential work, measured in the same run on the same data. The target bounds the ratio
+figure / floor, so the table means the same on a laptop and on a CI runner.
+
+## Running them
+
+```
+make bench              # 100,000 users per figure (a few minutes)
+make bench QUICK=1      # 20,000 users, under a minute: a smoke test of the harness and engine
+make bench BIG=1        # adds the 500,000-user peak-memory figure (a child process)
+.venv/bin/python -m bench --quick --no-write   # print only, leave this file alone
+```
+
+`python -m bench` imports every `bench/bench_*.py` module and calls its
+`figures(*, users) -> list[Figure]`; a module that fails to import or to measure is reported
+and skipped. Timings are the best of 3. The table below is rewritten on each run.
+
+## What the sync figures measure
+
+- **full sync**: `runs.sync_now` of an integration whose provider returns N synthetic people
+  (85% students, 12% teachers, 3% admins) into an empty SQLite database: plan (mapping,
+  hashing, batched email look-ups) and apply (bulk inserts with `RETURNING`), run record
+  included. The floor is one executemany INSERT of exactly the account and membership rows
+  the sync writes, ids given, in one transaction. Target: at most 3x the floor.
+- **unchanged resync**: the same sync again. It reads the integration's memberships with one
+  SELECT, hashes every record and compares; it writes no account or membership row. Target:
+  at most 1x the floor (cheaper than writing the rows once).
+- **resync with changes**: the next night's roster with 1% of people changed, 0.5% gone and
+  0.5% new, from the state the full sync left. Target: at most 1.2x the floor.
+- **peak RSS** (`--big`): the resident-memory high-water mark (`getrusage` of the child) of a
+  full sync of 500,000 people, the roster streamed as a provider would page it. Target:
+  1.5 GB.
+
+The synthetic provider serves the roster from memory so the figures time the engine, not a
+generator or an API; the provider's own costs are measured by the provider figures.
+"""
+
+
+def discover() -> list[str]:
+    return sorted(
+        f"bench.{info.name}"
+        for info in pkgutil.iter_modules(bench.__path__)
+        if info.name.startswith("bench_")
+    )
+
+
+def _format(value: float, unit: str) -> str:
+    return f"{value:.0f} MB" if unit == "MB" else f"{value:.3f} s"
+
+
+def table(figures: list[Figure]) -> list[str]:
+    lines = [
+        "| figure | measured | floor | floor measured | ratio | target | met? |",
+        "|---|---:|---|---:|---:|---:|:---:|",
+    ]
+    for f in figures:
+        lines.append(
+            f"| {f.name} | {_format(f.seconds, f.unit)} | {f.floor_name} | "
+            f"{_format(f.floor_seconds, f.unit)} | {f.ratio:.2f}x | <= {f.target_ratio:g}x | "
+            f"{'yes' if f.met else '**no**'} |"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_USERS:,} users per figure")
+    parser.add_argument("--big", action="store_true", help="add the 500,000-user memory figure")
+    parser.add_argument("--no-write", action="store_true", help="do not rewrite the doc")
+    parser.add_argument("--output", type=Path, default=DOC, help="where to write the table")
+    args = parser.parse_args(argv)
+    users = QUICK_USERS if args.quick else USERS
+
+    figures: list[Figure] = []
+    notes: list[str] = []
+    started = time.perf_counter()
+    for name in discover():
+        try:
+            module = importlib.import_module(name)
+        except Exception as exc:  # a broken module must not hide the other figures
+            notes.append(f"{name}: skipped, cannot be imported ({type(exc).__name__}: {exc})")
+            print(f"skipped {name}: cannot be imported ({exc})", file=sys.stderr)
+            continue
+        measure = getattr(module, "figures", None)
+        if measure is None:
+            notes.append(f"{name}: skipped, it has no figures()")
+            continue
+        kwargs: dict[str, object] = {"users": users}
+        if "big" in inspect.signature(measure).parameters:
+            kwargs["big"] = args.big
+        print(f"measuring {name} ({users:,} users)...", file=sys.stderr, flush=True)
+        try:
+            got = list(measure(**kwargs))
+        except Exception as exc:
+            traceback.print_exc()
+            notes.append(f"{name}: failed ({type(exc).__name__}: {exc})")
+            continue
+        figures.extend(got)
+        for line in table(got)[2:]:
+            print(line, file=sys.stderr, flush=True)
+
+    lines = table(figures)
+    print("\n".join(lines))
+    for note in notes:
+        print(note)
+    elapsed = time.perf_counter() - started
+    if not args.no_write:
+        mode = " ".join(f for f, on in (("--quick", args.quick), ("--big", args.big)) if on)
+        context = (
+            f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `python -m bench` "
+            f"({mode + ', ' if mode else ''}{users:,} users) on `{platform.platform()}`, "
+            f"{_cpus()} CPUs, Python {platform.python_version()}, SQLite "
+            f"{sqlite3.sqlite_version}; {elapsed:.0f} s in all."
+        )
+        body = [NOTES, "## Latest measurements", "", context, "", *lines, ""]
+        if notes:
+            body += ["", *[f"- {n}" for n in notes], ""]
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text("\n".join(body), encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0 if all(f.met for f in figures) and not notes else 1
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

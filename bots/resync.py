@@ -1,0 +1,201 @@
+"""Resync from chat: queue the runs, then keep ONE message up to date until they end.
+
+The slash command is acknowledged at once; a watcher thread polls the runs (the database is
+the source of truth for runs, wherever they execute) and edits the progress message with
+``chat.update`` only when its text changes, for a bounded time. A run that ends held is also
+announced in the support channel with an Approve button.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
+
+from bots import blocks, reports
+from bots.slack_files import open_dm, slack_error
+from hub import audit, queue, runs
+from hub.context import Hub
+from hub.errors import HubError
+from hub.models import Integration, School
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 2.0
+WATCH_SECONDS = 30 * 60.0
+ENDED = frozenset({"succeeded", "failed", "held", "dry_run"})
+
+
+@dataclass
+class Tracked:
+    label: str
+    school: str
+    run_id: str
+
+
+def label_for(integration: Integration) -> str:
+    return f"{integration.provider} `{integration.id}`"
+
+
+def start(
+    hub: Hub,
+    client: WebClient,
+    *,
+    targets: list[tuple[Integration, School]],
+    user: str,
+    channel: str,
+) -> threading.Thread | None:
+    """Queue a run for each target, post the progress message, and start watching it."""
+    actor = f"slack:{user}"
+    tracked: list[Tracked] = []
+    failures: list[str] = []
+    for integration, school in targets:
+        try:
+            run = queue.submit(hub, integration_id=integration.id, trigger="chat", actor=actor)
+        except HubError as exc:
+            failures.append(f"{label_for(integration)}: could not queue a run: {exc}")
+            continue
+        tracked.append(Tracked(label_for(integration), school.name, run.id))
+        with hub.transaction() as session:
+            audit.record(
+                session,
+                actor=actor,
+                action="chat.resync",
+                target=integration.id,
+                run_id=run.id,
+                school_id=school.id,
+            )
+    header = f"Resync requested by <@{user}>"
+    text = render(header, tracked, snapshot_of(hub, tracked), failures)
+    where, ts = _post_progress(client, channel=channel, user=user, text=text)
+    if not tracked or where is None or ts is None:
+        return None
+    watcher = threading.Thread(
+        target=watch,
+        args=(hub, client),
+        kwargs={
+            "tracked": tracked,
+            "failures": failures,
+            "header": header,
+            "channel": where,
+            "ts": ts,
+            "last_text": text,
+        },
+        name=f"resync-watch:{ts}",
+        daemon=True,
+    )
+    watcher.start()
+    return watcher
+
+
+def render(
+    header: str, tracked: list[Tracked], snapshot: list[dict[str, Any]], failures: list[str]
+) -> str:
+    """The progress message for one consistent snapshot of the runs."""
+    lines = [f"{header}:"]
+    for item, run in zip(tracked, snapshot, strict=True):
+        lines.append(reports.run_line(f"{item.label} for *{item.school}*", run))
+        if run.get("status") in ENDED:
+            lines.extend(reports.run_issues(run))
+        if run.get("status") == "held":
+            lines.append(f"  Approve with `/rosterhub approve {item.run_id}` once checked.")
+    lines.extend(failures)
+    return "\n".join(lines)
+
+
+def snapshot_of(hub: Hub, tracked: list[Tracked]) -> list[dict[str, Any]]:
+    return [_run_json(hub, item.run_id) for item in tracked]
+
+
+def _run_json(hub: Hub, run_id: str) -> dict[str, Any]:
+    return runs.run_json(hub, runs.get_run(hub, run_id))
+
+
+def _post_progress(
+    client: WebClient, *, channel: str, user: str, text: str
+) -> tuple[str | None, str | None]:
+    """Post where the command was typed; where the bot cannot post (a DM between two people,
+    a private channel it is not in), fall back to the agent's DM with the bot."""
+    for target in (channel, None):
+        try:
+            where = target or open_dm(client, user)
+            response = client.chat_postMessage(
+                channel=where, text=text, blocks=blocks.sections(text)
+            )
+            return str(response["channel"]), str(response["ts"])
+        except (SlackApiError, SlackRequestError, HubError) as exc:
+            log.info("cannot post resync progress in %s: %s", target or "DM", slack_error(exc))
+    return None, None
+
+
+def watch(
+    hub: Hub,
+    client: WebClient,
+    *,
+    tracked: list[Tracked],
+    failures: list[str],
+    header: str,
+    channel: str,
+    ts: str,
+    last_text: str,
+) -> None:
+    """Poll until every run ended (or the time is up), editing the one progress message."""
+    deadline = time.monotonic() + WATCH_SECONDS
+    while True:
+        try:
+            snapshot = snapshot_of(hub, tracked)
+        except HubError as exc:
+            log.warning("resync watcher stopped: %s", exc)
+            return
+        text = render(header, tracked, snapshot, failures)
+        statuses = [run.get("status") for run in snapshot]
+        done = all(status in ENDED for status in statuses)
+        if not done and time.monotonic() > deadline:
+            text += "\nStill running; I stopped watching. Check with `/rosterhub status`."
+        if text != last_text:
+            _update(client, channel=channel, ts=ts, text=text)
+            last_text = text
+        if done or time.monotonic() > deadline:
+            break
+        time.sleep(POLL_SECONDS)
+    support = hub.settings.support_channel
+    for item, status in zip(tracked, statuses, strict=True):
+        if status == "held" and support:
+            announce_held(
+                hub,
+                client,
+                channel=support,
+                run_id=item.run_id,
+                label=item.label,
+                school=item.school,
+            )
+
+
+def _update(client: WebClient, *, channel: str, ts: str, text: str) -> None:
+    try:
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks.sections(text))
+    except (SlackApiError, SlackRequestError) as exc:
+        log.warning("could not update resync progress: %s", slack_error(exc))
+
+
+def announce_held(
+    hub: Hub, client: WebClient, *, channel: str, run_id: str, label: str, school: str
+) -> None:
+    run = _run_json(hub, run_id)
+    text = "\n".join(
+        [
+            f"Run `{run_id}` of {label} for *{school}* is *held*: {run.get('error') or 'a safeguard stopped it'}.",
+            f"Planned: {reports.run_counts(run.get('counts') or {})}.",
+            *reports.run_issues(run),
+            "Nothing has been applied. Approve to apply it as planned.",
+        ]
+    )
+    try:
+        client.chat_postMessage(channel=channel, text=text, blocks=blocks.held_run(text, run_id))
+    except (SlackApiError, SlackRequestError) as exc:
+        log.warning("could not tell support about held run %s: %s", run_id, slack_error(exc))

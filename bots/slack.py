@@ -1,0 +1,86 @@
+"""The Slack app: one bolt ``App`` behind ``POST /slack/events``.
+
+Events, interactivity (buttons) and the ``/rosterhub`` slash command all arrive at that one
+URL. Bolt verifies every request (``X-Slack-Signature`` is ``v0=`` HMAC-SHA256 of
+``v0:{timestamp}:{body}`` with the signing secret, and ``X-Slack-Request-Timestamp`` must be
+within five minutes) and answers 401 before any listener runs. The Web API client points at
+``SLACK_API_URL``, so any server that speaks the Slack Web API (a sandbox, the tests' fake)
+can stand in for Slack.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request, Response
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk import WebClient
+from starlette.concurrency import run_in_threadpool
+
+from bots import commands, uploads
+from bots.conversation import UploadConversation
+from hub.context import Hub
+from hub.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+def _api_base(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def build_app(hub: Hub) -> App:
+    """The bolt app with every listener registered (bolt-python style ``register`` calls)."""
+    settings = hub.settings
+    if settings.slack_bot_token is None or settings.slack_signing_secret is None:
+        msg = "Slack needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"
+        raise ConfigError(msg)
+    token = settings.slack_bot_token.get_secret_value()
+    client = WebClient(token=token, base_url=_api_base(settings.slack_api_url))
+    app = App(
+        # the token travels in the client (bolt takes it from there)
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        client=client,
+        # auth.test runs on the first request instead of at start-up, so the service still
+        # starts (and serves its API) while Slack is unreachable.
+        token_verification_enabled=False,
+        # Acknowledge first, work afterwards: Slack retries anything not answered in 3 s.
+        process_before_response=False,
+        logger=logging.getLogger("bots.bolt"),
+    )
+    app.middleware(_skip_timeout_retries)
+    commands.register(app, hub=hub)
+    uploads.register(app, hub=hub, conversation=UploadConversation(hub, surface="slack"))
+    return app
+
+
+def _skip_timeout_retries(request: BoltRequest, next_: Callable[[], BoltResponse]) -> BoltResponse:
+    """Slack re-sends an event it thinks timed out; the first delivery is already being
+    handled (we acknowledge before working), so a retry for that reason is only acknowledged."""
+    headers = request.headers
+    retry = headers.get("x-slack-retry-num")
+    reason = (headers.get("x-slack-retry-reason") or [""])[0]
+    if retry and reason == "http_timeout":
+        return BoltResponse(status=200, body="")
+    return next_()
+
+
+def create_slack_router(hub: Hub) -> APIRouter:
+    """``POST /slack/events`` for the service's app factory (mounted when Slack is set up)."""
+    app = build_app(hub)
+    router = APIRouter()
+
+    @router.post(EVENTS_PATH, include_in_schema=False)
+    async def slack_events(request: Request) -> Response:
+        body = await request.body()
+        bolt_request = to_bolt_request(request, body)
+        # dispatch is synchronous (and may call auth.test); keep it off the event loop.
+        bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
+        return to_starlette_response(bolt_response)
+
+    router.bolt_app = app  # type: ignore[attr-defined]  # for tests and diagnostics
+    return router

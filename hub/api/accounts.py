@@ -1,0 +1,29 @@
+"""``GET /api/v1/schools/{id}/accounts``: a school's accounts."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from hub import accounts
+from hub.api.deps import HubDep, PrincipalDep
+from hub.api.scope import visible_school
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.get("/schools/{school_id}/accounts", summary="A school's accounts, by email")
+def list_accounts(
+    school_id: str,
+    hub: HubDep,
+    principal: PrincipalDep,
+    role: Literal["student", "teacher", "admin"] | None = Query(None),
+    all: bool = Query(False, description="Include deactivated accounts"),  # noqa: A002
+) -> JSONResponse:
+    school = visible_school(hub, principal, school_id)
+    # Plain JSON dicts already: skip FastAPI's per-field re-encoding (a school can be large).
+    return JSONResponse(
+        accounts.list_accounts(hub, school_id=school.id, role=role, include_all=all)
+    )

@@ -1,0 +1,83 @@
+"""Dependencies shared by the routers: the hub, and who is asking (the bearer token).
+
+Authorisation rule for school-scoped things: a ``school_admin`` token that names another
+school's object gets the same 404 as for an id that does not exist, so a token cannot be
+used to learn which ids exist elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, NoReturn
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from hub import tokens
+from hub.context import Hub
+from hub.tokens import DISTRICT_IT, SCHOOL_ADMIN, SUPPORT
+
+
+def get_hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+HubDep = Annotated[Hub, Depends(get_hub)]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="A token from `rosterhub token create` (district_it, support or school_admin).",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    token_id: str
+    role: str
+    school_id: str | None
+    token_hash: str
+
+    @property
+    def actor(self) -> str:
+        return f"api:{self.token_id}"
+
+    def sees_school(self, school_id: str) -> bool:
+        return self.role != SCHOOL_ADMIN or self.school_id == school_id
+
+    def require(self, *roles: str) -> None:
+        if self.role not in roles:
+            msg = f"a {self.role} token cannot do this"
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=msg)
+
+
+def _unauthorized(message: str) -> NoReturn:
+    raise HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail=message, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def get_principal(
+    hub: HubDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        _unauthorized("missing bearer token (Authorization: Bearer TOKEN)")
+    row = tokens.authenticate(hub, credentials.credentials.strip())
+    if row is None:
+        _unauthorized("invalid or revoked token")
+    return Principal(
+        token_id=row.id, role=row.role, school_id=row.school_id, token_hash=row.token_hash
+    )
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def not_found(kind: str, ref: str) -> NoReturn:
+    raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown {kind} '{ref}'")
+
+
+WRITERS = (DISTRICT_IT,)
+OPERATORS = (DISTRICT_IT, SUPPORT)
+EVERYONE = (DISTRICT_IT, SUPPORT, SCHOOL_ADMIN)

@@ -1,0 +1,166 @@
+"""Integrations: a school connected to a provider. Secrets go in, never come out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from hub import integrations, queue
+from hub.api.deps import OPERATORS, WRITERS, HubDep, PrincipalDep, not_found
+from hub.api.scope import visible_integration
+from hub.errors import UsageError
+from hub.models import School
+
+router = APIRouter(tags=["integrations"])
+
+SettingValue = str | int | float | bool | None
+
+
+class IntegrationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    school_id: str = Field(min_length=1, max_length=64)
+    provider: str = Field(min_length=1, max_length=64)
+    settings: dict[str, SettingValue] = Field(default_factory=dict)
+    secrets: dict[str, SecretStr] = Field(
+        default_factory=dict, description="Encrypted at rest; never returned."
+    )
+
+
+class IntegrationPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    settings: dict[str, SettingValue] | None = Field(
+        default=None, description="Changed settings; an empty value removes one."
+    )
+    secrets: dict[str, SecretStr] | None = Field(
+        default=None, description="Changed secrets; an empty value removes one."
+    )
+    enabled: bool | None = None
+
+
+def _plain(secrets: dict[str, SecretStr] | None) -> dict[str, str] | None:
+    if secrets is None:
+        return None
+    return {key: value.get_secret_value() for key, value in secrets.items()}
+
+
+@router.get("/integrations", summary="Integrations this token can see, with their last run")
+def list_integrations(hub: HubDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    if principal.role == "school_admin":
+        if principal.school_id is None:
+            return []
+        rows = integrations.list_integrations(hub, school_id=principal.school_id)
+    else:
+        rows = integrations.list_integrations(hub)
+    return [integrations.integration_json(hub, row) for row in rows]
+
+
+@router.post(
+    "/integrations", status_code=status.HTTP_201_CREATED, summary="Connect a school to a provider"
+)
+def create_integration(body: IntegrationIn, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
+    principal.require(*WRITERS)
+    with hub.session() as session:
+        if session.get(School, body.school_id) is None:
+            not_found("school", body.school_id)
+    try:
+        hub.registry.get(body.provider)
+    except UsageError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from None
+    integration = integrations.create_integration(
+        hub,
+        school_id=body.school_id,
+        provider=body.provider,
+        settings=dict(body.settings),
+        secrets=_plain(body.secrets) or {},
+        actor=principal.actor,
+    )
+    return integrations.integration_json(hub, integration)
+
+
+@router.get("/integrations/{integration_id}", summary="One integration and its last run")
+def get_integration(integration_id: str, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
+    integration = visible_integration(hub, principal, integration_id)
+    return integrations.integration_json(hub, integration)
+
+
+@router.patch(
+    "/integrations/{integration_id}",
+    summary="Change settings or secrets (district IT), or pause/resume (support too)",
+)
+def update_integration(
+    integration_id: str, body: IntegrationPatch, hub: HubDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    integration = visible_integration(hub, principal, integration_id)
+    if body.settings is not None or body.secrets is not None:
+        principal.require(*WRITERS)
+    else:
+        principal.require(*OPERATORS)
+    updated = integrations.update_integration(
+        hub,
+        integration.id,
+        settings=dict(body.settings) if body.settings is not None else None,
+        secrets=_plain(body.secrets),
+        enabled=body.enabled,
+        actor=principal.actor,
+    )
+    return integrations.integration_json(hub, updated)
+
+
+@router.delete(
+    "/integrations/{integration_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove an integration (its accounts stay)",
+)
+def delete_integration(integration_id: str, hub: HubDep, principal: PrincipalDep) -> None:
+    integration = visible_integration(hub, principal, integration_id)
+    principal.require(*WRITERS)
+    try:
+        integrations.delete_integration(hub, integration.id, actor=principal.actor)
+    except UsageError as exc:
+        if "queued or running" in str(exc):
+            raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+        raise
+
+
+@router.post(
+    "/integrations/{integration_id}/sync",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Queue a sync (answers the run already queued or running, if any)",
+)
+def sync(
+    integration_id: str,
+    hub: HubDep,
+    principal: PrincipalDep,
+    dry_run: bool = Query(False, description="Compute counts and issues; write nothing"),
+    full: bool = Query(False, description="Read the whole roster even when incremental"),
+    force: bool = Query(False, description="Apply even if a safeguard would hold the run"),
+) -> JSONResponse:
+    from hub import runs
+
+    integration = visible_integration(hub, principal, integration_id)
+    principal.require(*OPERATORS)
+    run = queue.submit(
+        hub,
+        integration_id=integration.id,
+        trigger="api",
+        dry_run=dry_run,
+        full=full,
+        force=force,
+        actor=principal.actor,
+    )
+    return JSONResponse(runs.run_json(hub, run), status_code=status.HTTP_202_ACCEPTED)
+
+
+@router.post(
+    "/integrations/{integration_id}/check",
+    summary="Test the credentials and list what the provider lets the hub see",
+)
+def check(integration_id: str, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
+    integration = visible_integration(hub, principal, integration_id)
+    principal.require(*OPERATORS)
+    return integrations.check_integration(hub, integration.id)

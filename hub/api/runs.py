@@ -1,0 +1,50 @@
+"""Runs: show, list, and approve a held one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from hub.api.deps import OPERATORS, HubDep, PrincipalDep
+from hub.api.scope import visible_integration, visible_run
+
+router = APIRouter(tags=["runs"])
+
+
+def _engine() -> Any:
+    from hub import runs
+
+    return runs
+
+
+@router.get("/runs", summary="Runs newest first (optionally of one integration)")
+def list_runs(
+    hub: HubDep,
+    principal: PrincipalDep,
+    integration_id: str | None = Query(None, max_length=64),
+    limit: int = Query(100, ge=1, le=1000),
+) -> JSONResponse:
+    runs = _engine()
+    school_id = principal.school_id if principal.role == "school_admin" else None
+    if principal.role == "school_admin" and school_id is None:
+        return JSONResponse([])
+    if integration_id is not None:
+        integration_id = visible_integration(hub, principal, integration_id).id
+    found = runs.list_runs(hub, integration_id=integration_id, school_id=school_id, limit=limit)
+    return JSONResponse([runs.run_json(hub, run) for run in found])
+
+
+@router.get("/runs/{run_id}", summary="One run with its counts and issues")
+def get_run(run_id: str, hub: HubDep, principal: PrincipalDep) -> JSONResponse:
+    runs = _engine()
+    return JSONResponse(runs.run_json(hub, visible_run(hub, principal, run_id)))
+
+
+@router.post("/runs/{run_id}/approve", summary="Apply a held run")
+def approve(run_id: str, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
+    runs = _engine()
+    run = visible_run(hub, principal, run_id)
+    principal.require(*OPERATORS)
+    return dict(runs.run_json(hub, runs.approve(hub, run.id, actor=principal.actor)))

@@ -1,0 +1,49 @@
+"""Schools: list (a school admin sees only its own), create (district IT), show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub import schools
+from hub.api.deps import WRITERS, HubDep, PrincipalDep
+from hub.api.scope import visible_school
+from hub.errors import UsageError
+
+router = APIRouter(tags=["schools"])
+
+
+class SchoolIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str = Field(default="America/New_York", max_length=64)
+
+
+@router.get("/schools", summary="Schools this token can see")
+def list_schools(hub: HubDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    only = principal.school_id if principal.role == "school_admin" else None
+    if principal.role == "school_admin" and only is None:
+        return []
+    return [schools.school_json(s) for s in schools.list_schools(hub, only_school_id=only)]
+
+
+@router.post("/schools", status_code=status.HTTP_201_CREATED, summary="Add a school")
+def create_school(body: SchoolIn, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
+    principal.require(*WRITERS)
+    try:
+        school = schools.create_school(
+            hub, name=body.name, timezone=body.timezone, actor=principal.actor
+        )
+    except UsageError as exc:
+        if "already exists" in str(exc):
+            raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+        raise
+    return schools.school_json(school)
+
+
+@router.get("/schools/{school_id}", summary="One school")
+def get_school(school_id: str, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
+    return schools.school_json(visible_school(hub, principal, school_id))

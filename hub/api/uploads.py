@@ -1,0 +1,125 @@
+"""Spreadsheet uploads through the API, and the one-time download of generated passwords.
+
+Validation is the CSV plugin's, exactly as for ``rosterhub import`` and chat. Generated
+passwords never appear in the upload result: they are stored encrypted with the SHA-256 of
+the uploading token, downloadable once by that same token, and erased by the download.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, HTTPException, Query, UploadFile, status
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import update
+from sqlmodel import col
+
+from hub import audit
+from hub.api.deps import HubDep, PrincipalDep, not_found
+from hub.api.scope import visible_school
+from hub.models import Upload
+from hub.tokens import DISTRICT_IT, SCHOOL_ADMIN
+
+router = APIRouter(tags=["uploads"])
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+def credentials_url(upload_id: str) -> str:
+    return f"/api/v1/uploads/{upload_id}/credentials"
+
+
+@router.post(
+    "/schools/{school_id}/uploads",
+    summary="Upload an accounts spreadsheet (.xlsx, .xls, .ods, .csv)",
+    responses={422: {"description": "Rejected: the upload result, with its errors"}},
+)
+def upload(
+    school_id: str,
+    hub: HubDep,
+    principal: PrincipalDep,
+    file: Annotated[UploadFile, File(description="The spreadsheet")],
+    dry_run: Annotated[bool, Query(description="Validate and count; write nothing")] = False,
+) -> JSONResponse:
+    from plugins.csv.uploads import process_upload
+
+    school = visible_school(hub, principal, school_id)
+    principal.require(DISTRICT_IT, SCHOOL_ADMIN)
+    content = file.file.read(MAX_FILE_BYTES + 1)
+    if len(content) > MAX_FILE_BYTES:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            detail=f"the file is over {MAX_FILE_BYTES // 1_048_576} MB; split it into smaller files",
+        )
+    filename = (file.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
+    outcome = process_upload(
+        hub,
+        school_id=school.id,
+        filename=filename,
+        content=content,
+        dry_run=dry_run,
+        actor=principal.actor,
+    )
+    result: dict[str, Any] = dict(outcome.result)
+    result["upload_id"] = outcome.upload_id
+    result["credentials_file"] = None
+    result["credentials_url"] = None
+    if outcome.credentials_csv:
+        with hub.transaction() as session:
+            session.execute(
+                update(Upload)
+                .where(col(Upload.id) == outcome.upload_id)
+                .values(
+                    credentials=hub.vault.encrypt(outcome.credentials_csv),
+                    credentials_token_hash=principal.token_hash,
+                )
+            )
+        result["credentials_url"] = credentials_url(outcome.upload_id)
+    code = status.HTTP_422_UNPROCESSABLE_CONTENT if result.get("status") == "rejected" else 200
+    return JSONResponse(result, status_code=code)
+
+
+@router.get(
+    "/uploads/{upload_id}/credentials",
+    summary="Download the generated passwords of an upload, once, with the uploading token",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def download_credentials(upload_id: str, hub: HubDep, principal: PrincipalDep) -> Response:
+    with hub.session() as session:
+        row = session.get(Upload, upload_id)
+    if (
+        row is None
+        or not principal.sees_school(row.school_id)
+        or row.credentials is None
+        or row.credentials_token_hash is None
+        or not hmac.compare_digest(row.credentials_token_hash, principal.token_hash)
+    ):
+        not_found("credentials download", upload_id)
+    data = hub.vault.decrypt(row.credentials)
+    with hub.transaction() as session:
+        taken = session.execute(
+            update(Upload)
+            .where(col(Upload.id) == row.id, col(Upload.credentials).is_not(None))
+            .values(credentials=None, credentials_token_hash=None)
+        )
+        if taken.rowcount == 1:
+            audit.record(
+                session,
+                actor=principal.actor,
+                action="upload.credentials_downloaded",
+                target=row.id,
+                school_id=row.school_id,
+            )
+    if taken.rowcount != 1:  # another request downloaded it a moment ago
+        not_found("credentials download", upload_id)
+    return Response(
+        data,
+        media_type=CSV_TYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="{row.id}-credentials.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

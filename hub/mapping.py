@@ -1,0 +1,108 @@
+"""Role mapping: a provider's :class:`~hub.roster.RosterRecord` becomes the hub roles, names and
+email an integration would store, plus a hash of that normalized record.
+
+The hash is what makes an unchanged resync a comparison instead of a write: the engine stores
+it on the membership and compares it with the next run's hash before looking at anything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from hashlib import blake2b
+
+from hub.roster import ADMIN, ROLES, STAFF_ROLES, STUDENT, TEACHER, RosterRecord, normalize_email
+
+_KNOWN_ROLES = frozenset(ROLES)
+
+
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    """A record as the hub stores it. ``roles`` is the stored text (sorted, comma-separated)."""
+
+    external_id: str
+    email: str
+    first_name: str
+    last_name: str
+    roles: str
+    active: bool
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record the mapping refuses; the engine turns it into an issue and counts it skipped.
+    ``conflict`` marks the student-and-staff case, where an existing account keeps its roles."""
+
+    message: str
+    severity: str
+    conflict: bool = False
+
+
+def record_hash(*, email: str, first_name: str, last_name: str, roles: str, active: bool) -> str:
+    """A 16-byte blake2b digest (hex) of the normalized fields an integration writes."""
+    text = f"{email}\x1f{first_name}\x1f{last_name}\x1f{roles}\x1f{'1' if active else '0'}"
+    return blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+class RoleMapper:
+    """Maps records for one integration. Role sets repeat endlessly in a roster, so each
+    distinct provider role set is resolved once and remembered."""
+
+    def __init__(self, *, admin_implies_teacher: bool = True) -> None:
+        self.admin_implies_teacher = admin_implies_teacher
+        self._roles: dict[frozenset[str], str | Rejected] = {}
+
+    def roles(self, provider_roles: frozenset[str]) -> str | Rejected:
+        """The stored roles text for a provider role set, or why it cannot be used."""
+        found = self._roles.get(provider_roles)
+        if found is None:
+            found = self._resolve(provider_roles)
+            self._roles[provider_roles] = found
+        return found
+
+    def _resolve(self, provider_roles: frozenset[str]) -> str | Rejected:
+        roles = set(provider_roles & _KNOWN_ROLES)
+        if ADMIN in roles and self.admin_implies_teacher:
+            roles.add(TEACHER)
+        if not roles:
+            return Rejected("no student, teacher or admin role; not synced", "warning")
+        if STUDENT in roles and roles & STAFF_ROLES:
+            staff = " and ".join(sorted(roles & STAFF_ROLES))
+            return Rejected(
+                f"maps to student and {staff} at once; fix the roles in the provider",
+                "error",
+                conflict=True,
+            )
+        return ",".join(sorted(roles))
+
+    def map(self, record: RosterRecord) -> Mapped | Rejected:
+        """Normalize one record. Inactive records are mapped too (they carry what is known);
+        only an active record needs an email and a usable role set."""
+        email = normalize_email(record.email)
+        roles = self.roles(record.roles)
+        if record.active:
+            if isinstance(roles, Rejected):
+                return roles
+            if email is None:
+                return Rejected("no email address; not synced", "warning")
+        elif isinstance(roles, Rejected):
+            roles = ""
+        first = record.first_name.strip() if record.first_name else ""
+        last = record.last_name.strip() if record.last_name else ""
+        email = email or ""
+        return Mapped(
+            external_id=record.external_id,
+            email=email,
+            first_name=first,
+            last_name=last,
+            roles=roles,
+            active=record.active,
+            hash=record_hash(
+                email=email, first_name=first, last_name=last, roles=roles, active=record.active
+            ),
+        )
+
+
+def map_record(record: RosterRecord, *, admin_implies_teacher: bool = True) -> Mapped | Rejected:
+    """Map a single record (convenience for callers outside the engine's hot path)."""
+    return RoleMapper(admin_implies_teacher=admin_implies_teacher).map(record)

@@ -1,0 +1,148 @@
+"""The run queue (Huey): carries run ids from whoever asks for a run to whoever executes it.
+
+Embedded default: a SQLite file beside the database, consumed by a worker thread inside
+``rosterhub serve``. With ``ROSTERHUB_BROKER_URL=redis://…``: Redis, consumed by any number of
+``rosterhub worker`` processes. The database stays the source of truth: a message is only a
+hint to go and execute a run, and :func:`hub.worker.execute_run` claims the run atomically,
+so a message delivered twice (or re-sent for a run that looked lost) executes it once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from huey import Huey, RedisHuey, SqliteHuey
+from sqlalchemy.engine import make_url
+
+from hub.errors import ConfigError
+
+if TYPE_CHECKING:
+    from hub.config import Settings
+    from hub.context import Hub
+    from hub.models import Run
+
+log = logging.getLogger(__name__)
+
+TASK_NAME = "rosterhub.execute_run"
+DEFAULT_QUEUE_NAME = "rosterhub"
+
+
+def queue_name() -> str:
+    """``ROSTERHUB_QUEUE_NAME`` lets two deployments (or test runs) share one Redis."""
+    return os.environ.get("ROSTERHUB_QUEUE_NAME", "").strip() or DEFAULT_QUEUE_NAME
+
+
+def local_queue_path(database_url: str) -> Path:
+    """The embedded queue file: beside a SQLite database, else in the working directory."""
+    try:
+        url = make_url(database_url)
+    except Exception:  # noqa: BLE001 - reported properly when the engine is made
+        url = None
+    if (
+        url is not None
+        and url.get_backend_name() == "sqlite"
+        and url.database
+        and url.database != ":memory:"
+    ):
+        db = Path(url.database).expanduser().resolve()
+        return db.with_name(db.stem + ".queue.db")
+    return Path.cwd() / "rosterhub.queue.db"
+
+
+def make_huey(settings: Settings, *, name: str | None = None) -> Huey:
+    name = name or queue_name()
+    broker = (settings.broker_url or "").strip()
+    if broker:
+        if not broker.startswith(("redis://", "rediss://", "unix://")):
+            msg = "ROSTERHUB_BROKER_URL must be a redis:// (or rediss://) URL"
+            raise ConfigError(msg)
+        # read_timeout bounds the blocking pop, so a stopping worker notices within a second.
+        return RedisHuey(name, url=broker, results=False, blocking=True, read_timeout=1)
+    path = local_queue_path(settings.database_url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(name, filename=str(path), results=False, timeout=30)
+
+
+class RunQueue:
+    """One Huey instance with the single task it carries: execute run ``run_id``."""
+
+    def __init__(self, hub: Hub, huey: Huey | None = None) -> None:
+        self.hub = hub
+        self.huey = huey if huey is not None else make_huey(hub.settings)
+        self._task: Any = self.huey.task(name=TASK_NAME)(self._execute)
+        self.listeners: list[threading.Event] = []
+
+    @property
+    def redis(self) -> bool:
+        return isinstance(self.huey, RedisHuey)
+
+    def enqueue(self, run_id: str) -> None:
+        self._task(run_id)
+        for wakeup in self.listeners:  # a worker thread in this process starts at once
+            wakeup.set()
+
+    def _execute(self, run_id: str) -> None:
+        from hub.worker import execute_run
+
+        execute_run(self.hub, run_id)
+
+    def pending(self) -> int:
+        return int(self.huey.pending_count())
+
+    def flush(self) -> None:
+        self.huey.flush()
+
+
+_ATTRIBUTE = "_run_queue"
+_queues_lock = threading.Lock()
+
+
+def get_queue(hub: Hub) -> RunQueue:
+    """The hub's queue, made on first use and kept on the hub (so it lives as long as it)."""
+    with _queues_lock:
+        queue = hub.__dict__.get(_ATTRIBUTE)
+        if queue is None:
+            queue = RunQueue(hub)
+            hub.__dict__[_ATTRIBUTE] = queue
+        return queue
+
+
+def set_queue(hub: Hub, queue: RunQueue | None) -> None:
+    """Give a hub a particular queue (tests), or forget it (``None``)."""
+    with _queues_lock:
+        if queue is None:
+            hub.__dict__.pop(_ATTRIBUTE, None)
+        else:
+            hub.__dict__[_ATTRIBUTE] = queue
+
+
+def submit(
+    hub: Hub,
+    *,
+    integration_id: str,
+    trigger: str,
+    dry_run: bool = False,
+    full: bool = False,
+    force: bool = False,
+    actor: str | None = None,
+) -> Run:
+    """Ask for a run and queue it; a run already queued or running is returned instead."""
+    from hub import runs
+
+    run, created = runs.request_run(
+        hub,
+        integration_id=integration_id,
+        trigger=trigger,
+        dry_run=dry_run,
+        full=full,
+        force=force,
+        actor=actor,
+    )
+    if created:
+        get_queue(hub).enqueue(run.id)
+        log.info("run %s queued for integration %s (%s)", run.id, integration_id, trigger)
+    return run

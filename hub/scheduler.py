@@ -1,0 +1,178 @@
+"""The nightly schedule: requests each enabled integration's run at its scheduled time.
+
+Every occurrence is requested with ``scheduled_for`` set to that instant, and the database
+keeps (integration, scheduled_for) unique, so however many schedulers tick (two workers
+started with ``--schedule`` by mistake, a restart in the middle of a tick) each occurrence
+becomes at most one run. After downtime only the newest missed occurrence (within
+``LOOKBACK``) is run.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from hub.context import Hub
+from hub.errors import HubError
+from hub.models import Integration, Run, utcnow
+from hub.queue import RunQueue
+from hub.schedule import parse_schedule
+from hub.worker import WAIT_WARNING, reap_stale_runs, requeue_lost_runs, waiting_runs
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 30.0
+LOOKBACK = timedelta(hours=24)
+
+_integration = Integration.__table__  # type: ignore[attr-defined]
+_run = Run.__table__  # type: ignore[attr-defined]
+
+
+def _aware(moment: datetime, like: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=like.tzinfo)
+
+
+def due_runs(hub: Hub, *, now: datetime) -> list[tuple[str, datetime]]:
+    """(integration id, occurrence) for every enabled integration whose newest occurrence
+    in the look-back window has no run yet."""
+    with hub.engine.connect() as conn:
+        rows = list(
+            conn.execute(
+                select(_integration.c.id, _integration.c.schedule, _integration.c.created_at).where(
+                    _integration.c.enabled.is_(True)
+                )
+            )
+        )
+    due: list[tuple[str, datetime]] = []
+    for row in rows:
+        try:
+            schedule = parse_schedule(row.schedule)
+        except HubError:
+            log.warning("integration %s has an unusable schedule; skipped", row.id)
+            continue
+        if schedule is None:
+            continue
+        # An integration is not owed the occurrences from before it existed.
+        since = max(now - LOOKBACK, _aware(row.created_at, now))
+        when = schedule.latest(now=now, since=since)
+        if when is not None:
+            due.append((row.id, when))
+    if not due:
+        return []
+    with hub.engine.connect() as conn:
+        taken = {
+            (r.integration_id, _aware(r.scheduled_for, now))
+            for r in conn.execute(
+                select(_run.c.integration_id, _run.c.scheduled_for).where(
+                    _run.c.integration_id.in_([i for i, _ in due]),
+                    _run.c.scheduled_for.in_({w for _, w in due}),
+                )
+            )
+        }
+    return [(i, w) for i, w in due if (i, w) not in taken]
+
+
+@dataclass
+class TickResult:
+    queued: list[str] = field(default_factory=list)
+    reaped: list[str] = field(default_factory=list)
+    requeued: list[str] = field(default_factory=list)
+    waiting: int = 0
+
+
+def tick(
+    hub: Hub,
+    queue: RunQueue,
+    *,
+    now: datetime | None = None,
+    resent: dict[str, datetime] | None = None,
+) -> TickResult:
+    """One pass: fail runs whose worker died, request and queue due runs, re-send lost ones."""
+    from hub import runs
+
+    now = now or utcnow()
+    result = TickResult(reaped=reap_stale_runs(hub, now=now))
+    for integration_id, when in due_runs(hub, now=now):
+        try:
+            run, created = runs.request_run(
+                hub,
+                integration_id=integration_id,
+                trigger="schedule",
+                actor="schedule",
+                scheduled_for=when,
+            )
+        except IntegrityError:
+            continue  # another scheduler requested this occurrence first
+        except HubError as exc:
+            log.warning("scheduled run of %s not requested: %s", integration_id, exc)
+            continue
+        if created:
+            queue.enqueue(run.id)
+            result.queued.append(run.id)
+            log.info(
+                "scheduled run %s queued for %s (%s)", run.id, integration_id, when.isoformat()
+            )
+    result.requeued = requeue_lost_runs(hub, queue, now=now, recently=resent)
+    waiting = waiting_runs(hub, now=now)
+    result.waiting = waiting.count
+    if waiting.count:
+        log.warning(
+            "%d run(s) have waited over %s for a worker (oldest %.0f s): is a worker running?",
+            waiting.count,
+            WAIT_WARNING,
+            waiting.oldest_seconds or 0,
+        )
+    return result
+
+
+class Scheduler:
+    """Calls :func:`tick` every ``every`` seconds in a background thread."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        queue: RunQueue,
+        *,
+        every: float = TICK_SECONDS,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.hub, self.queue, self.every, self.clock = hub, queue, every, clock
+        self.stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._resent: dict[str, datetime] = {}
+        self.last_tick: datetime | None = None
+
+    def run_once(self) -> TickResult:
+        result = tick(self.hub, self.queue, now=self.clock(), resent=self._resent)
+        self.last_tick = self.clock()
+        return result
+
+    def run_forever(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.run_once()
+            except Exception:  # noqa: BLE001 - a database hiccup must not stop the schedule
+                log.warning("schedule tick failed; trying again", exc_info=True)
+            self.stopping.wait(self.every)
+
+    def start(self) -> Scheduler:
+        self._thread = threading.Thread(
+            target=self.run_forever, name="rosterhub-scheduler", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self, *, timeout: float = 10.0) -> None:
+        self.stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

@@ -1,0 +1,317 @@
+"""A OneRoster 1.1 server on loopback, standing in for ClassLink Roster Server in ``make demo``
+and the tests.
+
+It speaks the real protocol: every request must carry a valid OAuth 1.0a HMAC-SHA256
+signature (checked by :mod:`plugins.classlink.verify`), collections page with ``limit`` and
+``offset`` and report ``X-Total-Count``, ``filter`` and ``sort`` work, and errors come as
+imsx status bodies. The same data is served under the 1.1 root and the 1.2 rostering root.
+
+Control methods (used by the provider conformance suite and the ClassLink tests):
+``fail_next``, ``loop_pages``, ``revoke``, ``omit_total_count``, ``cap_limit``,
+``update_user``, ``add_user`` and ``delete_user``; ``requests`` records what arrived.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from plugins.classlink.filtering import FilterError, parse_filter
+from plugins.classlink.tenant import build_tenant, stamp
+from plugins.classlink.verify import NonceBook, SignatureRefused, verify_request
+
+ROOTS = ("/ims/oneroster/v1p1", "/ims/oneroster/rostering/v1p2")
+DEFAULT_LIMIT = 100
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def imsx_error(status: int, minor: str, description: str) -> JSONResponse:
+    """A OneRoster status-info error body."""
+    body = {
+        "imsx_codeMajor": "failure",
+        "imsx_severity": "error",
+        "imsx_description": description,
+        "imsx_CodeMinor": {
+            "imsx_codeMinorField": [
+                {"imsx_codeMinorFieldName": "TargetEndSystem", "imsx_codeMinorFieldValue": minor}
+            ]
+        },
+    }
+    return JSONResponse(body, status_code=status)
+
+
+class _Refusal(Exception):
+    def __init__(self, response: Response) -> None:
+        super().__init__()
+        self.response = response
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request as the sandbox saw it (for tests)."""
+
+    path: str
+    params: dict[str, str]
+    authorized: bool
+
+
+def _role_names(user: dict[str, Any]) -> set[str]:
+    names = {str(user["role"])} if isinstance(user.get("role"), str) else set()
+    names.update(str(r.get("role")) for r in user.get("roles") or [] if isinstance(r, dict))
+    return names
+
+
+def _org_ids(user: dict[str, Any]) -> set[str]:
+    ids = {str(o.get("sourcedId")) for o in user.get("orgs") or []}
+    ids.update(str((r.get("org") or {}).get("sourcedId")) for r in user.get("roles") or [])
+    return ids
+
+
+class OneRosterSandbox:
+    """The ASGI app and its control surface."""
+
+    def __init__(self, *, seed: int = 0, people: int = 40) -> None:
+        tenant = build_tenant(seed=seed, people=people)
+        self.orgs: list[dict[str, Any]] = tenant.orgs
+        self.users: list[dict[str, Any]] = tenant.users
+        digest = hashlib.sha256(f"rosterhub-classlink-sandbox-{seed}".encode()).hexdigest()
+        self.client_id = digest[:32]
+        self.client_secret = digest[32:]
+        self.tenant_id = str(1000 + seed)
+        self.tenant_name = "Cedar Valley Unified (sandbox)"
+        self.requests: list[Received] = []
+        self._lock = threading.Lock()
+        self._nonces = NonceBook()
+        self._failures: list[tuple[int, dict[str, str]]] = []
+        self._revoked = False
+        self._looping = False
+        self._with_total = True
+        self._limit_cap: int | None = None
+        routes = [
+            Route("/users", self._guard(self._users)),
+            Route("/users/{sid}", self._guard(self._user)),
+            Route("/students", self._guard(self._students)),
+            Route("/teachers", self._guard(self._teachers)),
+            Route("/orgs", self._guard(self._all_orgs)),
+            Route("/orgs/{sid}", self._guard(self._org)),
+            Route("/schools", self._guard(self._schools)),
+            Route("/schools/{sid}", self._guard(self._school)),
+            Route("/schools/{sid}/students", self._guard(self._school_students)),
+            Route("/schools/{sid}/teachers", self._guard(self._school_teachers)),
+        ]
+        self.app = Starlette(routes=[Mount(root, routes=routes) for root in ROOTS])
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+    # -- connecting an integration -------------------------------------------------------
+    def settings_for(self, base_url: str) -> dict[str, str]:
+        return {
+            "base_url": f"{base_url.rstrip('/')}{ROOTS[0]}",
+            "client_id": self.client_id,
+            "tenant_id": self.tenant_id,
+            "tenant_name": self.tenant_name,
+            "orgs": "",
+            "page_size": "1000",
+            "incremental": "false",
+        }
+
+    def secrets(self) -> dict[str, str]:
+        return {"client_secret": self.client_secret}
+
+    # -- controls ----------------------------------------------------------------------------
+    def fail_next(self, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
+        """The next ``times`` requests answer ``status`` (before any other check)."""
+        with self._lock:
+            self._failures.extend([(status, dict(headers or {}))] * times)
+
+    def loop_pages(self) -> None:
+        """From now on ``offset`` is ignored: every "next page" is the first page again."""
+        self._looping = True
+
+    def revoke(self) -> None:
+        """The configured key is refused from now on (401)."""
+        self._revoked = True
+
+    def omit_total_count(self) -> None:
+        """Stop sending ``X-Total-Count`` (some servers do not)."""
+        self._with_total = False
+
+    def cap_limit(self, largest: int | None) -> None:
+        """Serve at most ``largest`` objects per page whatever ``limit`` asks for."""
+        self._limit_cap = largest
+
+    def user(self, sourced_id: str) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(self._find(sourced_id))
+
+    def update_user(
+        self, sourced_id: str, *, modified: datetime | None = None, **fields: Any
+    ) -> None:
+        """Change a user as the SIS would: ``dateLastModified`` becomes now (or ``modified``)."""
+        with self._lock:
+            user = self._find(sourced_id)
+            user.update(fields)
+            user["dateLastModified"] = stamp(modified or datetime.now(UTC))
+
+    def delete_user(self, sourced_id: str, *, modified: datetime | None = None) -> None:
+        """OneRoster deletes by marking ``tobedeleted``."""
+        self.update_user(sourced_id, status="tobedeleted", modified=modified)
+
+    def add_user(self, user: dict[str, Any], *, modified: datetime | None = None) -> None:
+        with self._lock:
+            record = copy.deepcopy(user)
+            record["dateLastModified"] = stamp(modified or datetime.now(UTC))
+            self.users.append(record)
+
+    def _find(self, sourced_id: str) -> dict[str, Any]:
+        for user in self.users:
+            if user["sourcedId"] == sourced_id:
+                return user
+        raise KeyError(sourced_id)
+
+    # -- request handling ------------------------------------------------------------------
+    def _secret_for(self, key: str) -> str | None:
+        if self._revoked or not _same(key, self.client_id):
+            return None
+        return self.client_secret
+
+    def _guard(self, handler: Callable[[Request], Response]) -> Handler:
+        async def endpoint(request: Request) -> Response:
+            params = dict(request.query_params)
+            with self._lock:
+                failure = self._failures.pop(0) if self._failures else None
+            if failure is not None:
+                status, headers = failure
+                self.requests.append(Received(request.url.path, params, False))
+                response = imsx_error(status, "server_busy", f"simulated {status}")
+                response.headers.update(headers)
+                return response
+            try:
+                verify_request(
+                    method=request.method,
+                    url=_request_url(request),
+                    query=request.scope.get("query_string", b"").decode("latin-1"),
+                    authorization=request.headers.get("authorization"),
+                    secret_for=self._secret_for,
+                    nonces=self._nonces,
+                )
+            except SignatureRefused as exc:
+                self.requests.append(Received(request.url.path, params, False))
+                response = imsx_error(401, "unauthorisedrequest", f"Unauthorized: {exc}")
+                response.headers["WWW-Authenticate"] = 'OAuth realm="oneroster"'
+                return response
+            self.requests.append(Received(request.url.path, params, True))
+            try:
+                with self._lock:
+                    return handler(request)
+            except _Refusal as refusal:
+                return refusal.response
+
+        return endpoint
+
+    def _page(self, request: Request, key: str, items: list[dict[str, Any]]) -> Response:
+        query = request.query_params
+        try:
+            limit = int(query.get("limit", DEFAULT_LIMIT))
+            offset = int(query.get("offset", 0))
+        except ValueError:
+            raise _Refusal(
+                imsx_error(400, "invalid_data", "limit and offset must be integers")
+            ) from None
+        if limit < 1 or offset < 0:
+            raise _Refusal(imsx_error(400, "invalid_data", "limit must be >= 1 and offset >= 0"))
+        if "filter" in query:
+            try:
+                test = parse_filter(query["filter"])
+            except FilterError as exc:
+                raise _Refusal(imsx_error(400, "invalid_filter_field", str(exc))) from None
+            items = [item for item in items if test(item)]
+        if "sort" in query:
+            field = query["sort"]
+            reverse = query.get("orderBy", "asc").lower() == "desc"
+            items = sorted(items, key=lambda item: str(item.get(field, "")), reverse=reverse)
+        if self._limit_cap is not None:
+            limit = min(limit, self._limit_cap)
+        if self._looping:
+            offset = 0
+        page = items[offset : offset + limit]
+        headers = {"X-Total-Count": str(len(items))} if self._with_total else {}
+        return JSONResponse({key: copy.deepcopy(page)}, headers=headers)
+
+    def _one(self, key: str, items: list[dict[str, Any]], sid: str) -> Response:
+        for item in items:
+            if item["sourcedId"] == sid:
+                return JSONResponse({key: copy.deepcopy(item)})
+        raise _Refusal(imsx_error(404, "unknownobject", f"no {key} with sourcedId {sid}"))
+
+    def _school_or_404(self, sid: str) -> None:
+        if not any(o["sourcedId"] == sid and o["type"] == "school" for o in self.orgs):
+            raise _Refusal(imsx_error(404, "unknownobject", f"no school with sourcedId {sid}"))
+
+    def _with_role(self, role: str, school: str | None = None) -> list[dict[str, Any]]:
+        return [
+            u
+            for u in self.users
+            if role in _role_names(u) and (school is None or school in _org_ids(u))
+        ]
+
+    def _users(self, request: Request) -> Response:
+        return self._page(request, "users", self.users)
+
+    def _user(self, request: Request) -> Response:
+        return self._one("user", self.users, request.path_params["sid"])
+
+    def _students(self, request: Request) -> Response:
+        return self._page(request, "users", self._with_role("student"))
+
+    def _teachers(self, request: Request) -> Response:
+        return self._page(request, "users", self._with_role("teacher"))
+
+    def _all_orgs(self, request: Request) -> Response:
+        return self._page(request, "orgs", self.orgs)
+
+    def _org(self, request: Request) -> Response:
+        return self._one("org", self.orgs, request.path_params["sid"])
+
+    def _schools(self, request: Request) -> Response:
+        return self._page(request, "orgs", [o for o in self.orgs if o["type"] == "school"])
+
+    def _school(self, request: Request) -> Response:
+        return self._one(
+            "org", [o for o in self.orgs if o["type"] == "school"], request.path_params["sid"]
+        )
+
+    def _school_students(self, request: Request) -> Response:
+        self._school_or_404(request.path_params["sid"])
+        return self._page(request, "users", self._with_role("student", request.path_params["sid"]))
+
+    def _school_teachers(self, request: Request) -> Response:
+        self._school_or_404(request.path_params["sid"])
+        return self._page(request, "users", self._with_role("teacher", request.path_params["sid"]))
+
+
+def _request_url(request: Request) -> str:
+    """scheme://host/raw-path as the client addressed it (the base string URI input)."""
+    raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
+    if isinstance(raw_path, bytes):
+        raw_path = raw_path.decode("latin-1")
+    raw_path = raw_path.split("?", 1)[0]
+    host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
+    return f"{request.url.scheme}://{host}{raw_path}"
+
+
+def _same(left: str, right: str) -> bool:
+    return hmac.compare_digest(left.encode(), right.encode())

@@ -1,0 +1,126 @@
+"""Clever v3 users -> hub roster items.
+
+Clever keeps one user per person with a ``roles`` object: ``student``, ``teacher``, ``staff``,
+``district_admin`` and ``contact``. Contacts (parents, guardians) are not people of the hub and
+are never yielded. A role counts only when it is at a selected school; district admins hold
+district-wide office and have no schools, so they count whatever ``schools`` selects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hub.roster import ADMIN, STUDENT, TEACHER, RosterRecord, Skip, normalize_email
+
+_ROLE_KEYS = (
+    ("student", STUDENT),
+    ("teacher", TEACHER),
+    ("staff", TEACHER),  # or ADMIN: the integration's staff_role decides
+    ("district_admin", ADMIN),
+)
+NO_EMAIL = "no email address in Clever; the district adds one in its SIS (or in Clever) and the next sync picks it up"
+
+
+@dataclass(frozen=True, slots=True)
+class UserMapping:
+    """How one integration reads Clever users: what ``staff`` becomes and which schools count."""
+
+    staff_role: str = TEACHER
+    schools: frozenset[str] = frozenset()
+
+    def roles_of(self, user: Mapping[str, Any]) -> tuple[frozenset[str], tuple[str, ...]]:
+        """The hub roles and Clever school ids of a user, counting only roles held at a
+        selected school (or district-wide)."""
+        roles = user.get("roles")
+        if not isinstance(roles, dict):
+            return frozenset(), ()
+        selected = self.schools
+        hub_roles: set[str] = set()
+        schools: list[str] = []
+        for key, hub_role in _ROLE_KEYS:
+            info = roles.get(key)
+            if not isinstance(info, dict):
+                continue
+            held_at = _schools(info)
+            if key == "district_admin":
+                hub_roles.add(ADMIN)
+                continue
+            if selected and selected.isdisjoint(held_at):
+                continue
+            hub_roles.add(self.staff_role if key == "staff" else hub_role)
+            for school in held_at:
+                if school not in schools:
+                    schools.append(school)
+        return frozenset(hub_roles), tuple(schools)
+
+    def record(self, user: Mapping[str, Any]) -> RosterRecord | Skip | None:
+        """A current user: a record, a Skip (unusable), or None (not a person of this
+        integration: a contact, or nobody at the selected schools)."""
+        user_id = user.get("id")
+        if not isinstance(user_id, str) or not user_id:
+            return Skip("Clever sent a user without an id")
+        roles, schools = self.roles_of(user)
+        if not roles:
+            return None
+        email = _email(user)
+        if email is None:
+            return Skip(NO_EMAIL, external_id=user_id)
+        first, last = _names(user)
+        return RosterRecord(
+            external_id=user_id,
+            email=email,
+            first_name=first,
+            last_name=last,
+            roles=roles,
+            schools=schools,
+        )
+
+    def gone(self, user: Mapping[str, Any]) -> RosterRecord | None:
+        """An inactive record for a user Clever deleted or who left the selected schools."""
+        user_id = user.get("id")
+        if not isinstance(user_id, str) or not user_id:
+            return None
+        roles, schools = self.roles_of(user)
+        first, last = _names(user)
+        return RosterRecord(
+            external_id=user_id,
+            email=_email(user),
+            first_name=first,
+            last_name=last,
+            roles=roles,
+            schools=schools,
+            active=False,
+        )
+
+
+def _schools(info: dict[str, Any]) -> list[str]:
+    """``school`` (primary) and ``schools`` (all), in that order, without repeats."""
+    found: list[str] = []
+    primary = info.get("school")
+    if isinstance(primary, str) and primary:
+        found.append(primary)
+    others = info.get("schools")
+    if isinstance(others, list):
+        for school in others:
+            if isinstance(school, str) and school and school not in found:
+                found.append(school)
+    return found
+
+
+def _email(user: Mapping[str, Any]) -> str | None:
+    value = user.get("email")
+    return normalize_email(value) if isinstance(value, str) else None
+
+
+def _names(user: Mapping[str, Any]) -> tuple[str, str]:
+    name = user.get("name")
+    if not isinstance(name, dict):
+        return "", ""
+    first = name.get("first")
+    last = name.get("last")
+    return (
+        first.strip() if isinstance(first, str) else "",
+        last.strip() if isinstance(last, str) else "",
+    )

@@ -1,0 +1,101 @@
+"""The accounts spreadsheet's layout, shared by the template, the reader and validation: which
+sheets mean which role, which columns exist, how a header cell is recognised, and how a value is
+made safe to write back into a spreadsheet."""
+
+from __future__ import annotations
+
+import re
+
+from hub.roster import ADMIN, STUDENT, TEACHER
+
+EMAIL = "Email"
+FIRST_NAME = "First Name"
+LAST_NAME = "Last Name"
+PASSWORD = "Password"
+ADDITIONAL_SCHOOLS = "Additional Schools"
+ROLE = "Role"
+
+#: The template's columns, in order (a .csv adds ``Role``).
+COLUMNS: tuple[str, ...] = (EMAIL, FIRST_NAME, LAST_NAME, PASSWORD, ADDITIONAL_SCHOOLS)
+REQUIRED: tuple[str, ...] = (EMAIL, FIRST_NAME, LAST_NAME)
+
+#: The template's role sheets, in order, and the hub roles a row on each one gets.
+SHEETS: dict[str, frozenset[str]] = {
+    "Student": frozenset({STUDENT}),
+    "Teacher": frozenset({TEACHER}),
+    "Admin": frozenset({ADMIN, TEACHER}),
+}
+INSTRUCTIONS = "Instructions"
+
+SCHOOL_SEPARATOR = ";"
+
+# Invisible characters that ride along with copy-and-paste from web pages and mail clients.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+INVISIBLE_RE = f"[{INVISIBLE}]"
+
+_HEADER_ALIASES: dict[str, str] = {
+    "email": EMAIL,
+    "emailaddress": EMAIL,
+    "firstname": FIRST_NAME,
+    "givenname": FIRST_NAME,
+    "lastname": LAST_NAME,
+    "surname": LAST_NAME,
+    "familyname": LAST_NAME,
+    "password": PASSWORD,
+    "additionalschools": ADDITIONAL_SCHOOLS,
+    "additionalschool": ADDITIONAL_SCHOOLS,
+    "role": ROLE,
+}
+
+_SHEET_ALIASES: dict[str, str] = {
+    "student": "Student",
+    "students": "Student",
+    "teacher": "Teacher",
+    "teachers": "Teacher",
+    "admin": "Admin",
+    "admins": "Admin",
+    "administrator": "Admin",
+    "administrators": "Admin",
+}
+
+_ROLE_VALUES: dict[str, str] = {
+    "student": "Student",
+    "students": "Student",
+    "teacher": "Teacher",
+    "teachers": "Teacher",
+    "admin": "Admin",
+    "admins": "Admin",
+    "administrator": "Admin",
+}
+
+_KEY_DROP = re.compile(rf"[\s_\-{INVISIBLE}]+")
+
+# A cell starting with one of these is read as a formula by Excel, LibreOffice and Sheets
+# (OWASP "CSV injection"); a leading apostrophe makes it text again.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _key(text: str) -> str:
+    return _KEY_DROP.sub("", text).lower()
+
+
+def column_for_header(header: str) -> str | None:
+    """The column a header cell names, ignoring case, spacing, ``_``/``-`` and a BOM, or None."""
+    return _HEADER_ALIASES.get(_key(header))
+
+
+def sheet_for_name(name: str) -> str | None:
+    """The role sheet (``Student``/``Teacher``/``Admin``) a workbook sheet's name means, or None."""
+    return _SHEET_ALIASES.get(_key(name))
+
+
+def sheet_for_role(value: str) -> str | None:
+    """The role sheet a ``Role`` cell (``student``, ``Teacher``, ``ADMIN`` …) means, or None."""
+    return _ROLE_VALUES.get(_key(value))
+
+
+def escape_formula(value: str) -> str:
+    """Text that a spreadsheet program will show as text, never run as a formula."""
+    if value.startswith(FORMULA_START):
+        return "'" + value
+    return value

@@ -1,0 +1,476 @@
+"""Reading an uploaded accounts file into text tables, whatever program saved it.
+
+The file's type is decided by its content, not its name: people rename files, chat clients
+drop extensions, and Excel saves "CSV" that is really UTF-16 text. Workbooks (.xlsx, .xls,
+.ods) go through pandas on the calamine engine; text goes through the :mod:`csv` module. Every
+cell comes out as text, rows keep the numbers a person sees (the header is row 1), and the
+reader reports what it had to guess (an encoding, a number that used to be text) as warnings.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pandas.api.types import infer_dtype
+
+from hub.errors import HubError
+from plugins.csv.layout import (
+    EMAIL,
+    FIRST_NAME,
+    INSTRUCTIONS,
+    INVISIBLE,
+    INVISIBLE_RE,
+    LAST_NAME,
+    PASSWORD,
+    REQUIRED,
+    ROLE,
+    column_for_header,
+    sheet_for_name,
+)
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 200_000
+# A 20 MB .xlsx that unpacks to gigabytes is a zip bomb, not a roster.
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+# How far down a title row or two may push the header.
+HEADER_SEARCH_ROWS = 10
+
+XLSX = "xlsx"
+XLS = "xls"
+ODS = "ods"
+CSV = "csv"
+
+_OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+_NAMES_OF_FORMATS: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"{\\rtf", "an RTF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+)
+_WHITESPACE_RUN = r"\s+"
+# Cells are joined with this separator so a few substring searches of one string tell whether a
+# column needs cleaning at all (most do not); a separator inside a cell only costs a needless clean.
+_JOIN = "\x00"
+_SPACES = tuple(c for c in map(chr, range(0x3001)) if c.isspace())  # what str.strip() strips
+_PADDING = tuple(f"{_JOIN}{c}" for c in _SPACES) + tuple(f"{c}{_JOIN}" for c in _SPACES)
+_ODD_SPACES = tuple(c for c in _SPACES if c != " ") + ("  ",)
+
+
+class UnreadableFile(HubError):
+    """The upload cannot be read as an accounts spreadsheet at all; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """A problem found in an upload, located as a person finds it: sheet, row, column."""
+
+    sheet: str
+    row: int
+    column: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Sheet:
+    """One table of accounts. ``data`` holds the recognised columns as cleaned text, indexed by
+    the row number a person sees, blank rows dropped. ``role_sheet`` is ``Student``/``Teacher``/
+    ``Admin`` when the sheet's name decides the role, None when a ``Role`` column does."""
+
+    name: str
+    role_sheet: str | None
+    header_row: int
+    data: pd.DataFrame
+
+
+@dataclass
+class Workbook:
+    kind: str
+    sheets: list[Sheet] = field(default_factory=list)
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+
+
+def source_name(source: str | Path | bytes, filename: str | None = None) -> str:
+    """The name a file goes by in messages (and as the "sheet" of a .csv)."""
+    if filename:
+        return Path(filename).name or "upload"
+    return "upload" if isinstance(source, bytes) else Path(source).name
+
+
+def load_source(source: str | Path | bytes) -> bytes:
+    """The file's bytes; a file on disk over the size limit is not read at all."""
+    if isinstance(source, bytes):
+        return source
+    path = Path(source)
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise UnreadableFile(_too_big(size))
+    return path.read_bytes()
+
+
+def read_workbook(content: bytes, *, filename: str) -> Workbook:
+    """Read every accounts table in ``content``. Raises :class:`UnreadableFile` when the file
+    is not a spreadsheet, too big, or has no table of accounts at all."""
+    if len(content) > MAX_BYTES:
+        raise UnreadableFile(_too_big(len(content)))
+    if not content.strip():
+        msg = "the file is empty"
+        raise UnreadableFile(msg)
+    kind = detect_kind(content)
+    if kind == CSV:
+        book = _read_text(content, filename=filename)
+    else:
+        book = _read_workbook(content, kind=kind)
+    rows = sum(len(sheet.data) for sheet in book.sheets)
+    if rows > MAX_ROWS:
+        msg = f"the file has {rows:,} rows of accounts; at most {MAX_ROWS:,} can be imported at once, so split it into smaller files"
+        raise UnreadableFile(msg)
+    return book
+
+
+def detect_kind(content: bytes) -> str:
+    """``xlsx``, ``xls``, ``ods`` or ``csv`` from the bytes themselves (magic numbers)."""
+    head = content[:8]
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_kind(content)
+    if head == _OLE2:
+        # Encrypted .xlsx files are OLE2 containers holding an "EncryptedPackage" stream.
+        if "EncryptedPackage".encode("utf-16-le") in content[:65536]:
+            msg = "the workbook is protected with a password; save a copy without the password and send that"
+            raise UnreadableFile(msg)
+        return XLS
+    for magic, what in _NAMES_OF_FORMATS:
+        if head.startswith(magic):
+            msg = f"the file is {what}, not a spreadsheet (send .xlsx, .xls, .ods or .csv)"
+            raise UnreadableFile(msg)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return CSV
+    if b"\x00" in content[:8192]:
+        msg = "the file is not a spreadsheet or text (send .xlsx, .xls, .ods or .csv)"
+        raise UnreadableFile(msg)
+    start = content[:512].lstrip(codecs.BOM_UTF8).lstrip().lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table")):
+        msg = "the file is a web page or XML, not a spreadsheet; open it in Excel and save it as .xlsx"
+        raise UnreadableFile(msg)
+    return CSV
+
+
+def _zip_kind(content: bytes) -> str:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        names = set(archive.namelist())
+        unpacked = sum(info.file_size for info in archive.infolist())
+        mimetype = archive.read("mimetype").strip() if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+        msg = "the file looks like a workbook but is damaged (not a complete .xlsx or .ods)"
+        raise UnreadableFile(msg) from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        msg = "the workbook is too large once unpacked; split it into smaller files"
+        raise UnreadableFile(msg)
+    if mimetype == _ODS_MIMETYPE:
+        return ODS
+    if "[Content_Types].xml" in names and (
+        "xl/workbook.xml" in names or "xl/workbook.bin" in names
+    ):
+        return XLSX
+    if mimetype.startswith(b"application/vnd.oasis.opendocument"):
+        msg = "the file is an OpenDocument text or presentation, not a spreadsheet"
+        raise UnreadableFile(msg)
+    if "word/document.xml" in names:
+        msg = "the file is a Word document, not a spreadsheet"
+        raise UnreadableFile(msg)
+    if "ppt/presentation.xml" in names:
+        msg = "the file is a PowerPoint presentation, not a spreadsheet"
+        raise UnreadableFile(msg)
+    msg = "the file is a zip archive, not a spreadsheet (send the .xlsx itself)"
+    raise UnreadableFile(msg)
+
+
+# -- workbooks ---------------------------------------------------------------------------------
+
+
+def _read_workbook(content: bytes, *, kind: str) -> Workbook:
+    book = Workbook(kind=kind)
+    try:
+        excel = pd.ExcelFile(io.BytesIO(content), engine="calamine")
+    except Exception:  # noqa: BLE001 - calamine raises its own types for any damage
+        msg = f"the file could not be read as an .{kind} workbook; it may be damaged or password-protected"
+        raise UnreadableFile(msg) from None
+    with excel:
+        names = [str(n) for n in excel.sheet_names]
+        for name in names:
+            role_sheet = sheet_for_name(name)
+            if role_sheet is None and name.strip().lower() == INSTRUCTIONS.lower():
+                continue
+            try:
+                raw = pd.read_excel(
+                    excel, sheet_name=name, header=None, dtype=object, na_filter=False
+                )
+            except Exception:  # noqa: BLE001 - one unreadable sheet must not hide the others
+                book.errors.append(
+                    Issue(name, 0, None, f"the sheet '{name}' could not be read; it may be damaged")
+                )
+                continue
+            _add_table(book, raw, name=name, role_sheet=role_sheet)
+    if not book.sheets and not book.errors:
+        found = ", ".join(f"'{n}'" for n in names) or "none"
+        msg = f"the workbook has no Student, Teacher or Admin sheet (its sheets: {found}); use the template from `rosterhub template`"
+        raise UnreadableFile(msg)
+    return book
+
+
+# -- text (.csv, tab-separated "Unicode text") -------------------------------------------------
+
+
+def _read_text(content: bytes, *, filename: str) -> Workbook:
+    book = Workbook(kind=CSV)
+    text, encoding_note = _decode(content)
+    if encoding_note:
+        book.warnings.append(Issue(filename, 0, None, encoding_note))
+    delimiter = _delimiter(text)
+    csv.field_size_limit(1_000_000)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        msg = f"the file is not valid CSV: {exc}"
+        raise UnreadableFile(msg) from None
+    if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+        msg = f"the file has {len(rows):,} rows; at most {MAX_ROWS:,} can be imported at once, so split it into smaller files"
+        raise UnreadableFile(msg)
+    raw = pd.DataFrame(rows, dtype=object).fillna("")
+    before = len(book.sheets)
+    _add_table(book, raw, name=filename, role_sheet=None, csv_file=True)
+    if len(book.sheets) == before and not book.errors:
+        msg = "the file has no header row (Email, First Name, Last Name, Role …)"
+        raise UnreadableFile(msg)
+    return book
+
+
+def _decode(content: bytes) -> tuple[str, str | None]:
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return content.decode("utf-16"), None
+        except UnicodeDecodeError:
+            msg = "the file says it is UTF-16 text but is not"
+            raise UnreadableFile(msg) from None
+    try:
+        return content.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = content.decode("cp1252")
+    except UnicodeDecodeError:
+        msg = "the file is neither UTF-8 nor Windows-1252 text; save it as 'CSV UTF-8'"
+        raise UnreadableFile(msg) from None
+    return text, (
+        "the file is not UTF-8, so it was read as Windows-1252 (Western European); check "
+        "accented names, or save it as 'CSV UTF-8' next time"
+    )
+
+
+def _delimiter(text: str) -> str:
+    """Comma, semicolon (Excel in much of Europe) or tab (Excel's "Unicode text"), whichever
+    the header line uses most."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return max((",", ";", "\t"), key=first.count) if first else ","
+
+
+# -- one table ---------------------------------------------------------------------------------
+
+
+def _add_table(
+    book: Workbook,
+    raw: pd.DataFrame,
+    *,
+    name: str,
+    role_sheet: str | None,
+    csv_file: bool = False,
+) -> None:
+    """Find the header, map the columns, clean the cells, and add the sheet to ``book``.
+    A sheet that is not a table of accounts is ignored with a warning."""
+    if raw.empty:
+        return
+    raw = raw.copy()
+    raw.columns = pd.RangeIndex(raw.shape[1])
+    nonblank = _nonblank_rows(raw)
+    if not nonblank:
+        return
+    header_at = _header_position(raw, nonblank)
+    header_row = header_at + 1
+    header = [_cell_text(value).strip() for value in raw.iloc[header_at]]
+    columns: dict[str, int] = {}
+    unknown: list[str] = []
+    for position, text in enumerate(header):
+        column = column_for_header(text) if text else None
+        if column is None or (column == ROLE and role_sheet is not None):
+            if text:
+                unknown.append(text)
+            continue
+        if column in columns:
+            first = _letter(columns[column])
+            book.errors.append(
+                Issue(
+                    name,
+                    header_row,
+                    column,
+                    f"the column {column} appears twice (columns {first} and {_letter(position)}); keep one",
+                )
+            )
+            continue
+        columns[column] = position
+
+    if role_sheet is None and not csv_file and not (EMAIL in columns and ROLE in columns):
+        book.warnings.append(
+            Issue(
+                name,
+                0,
+                None,
+                f"the sheet '{name}' was ignored: it is not named Student, Teacher or Admin and has no Role column",
+            )
+        )
+        return
+
+    for text in unknown:
+        if role_sheet is not None and column_for_header(text) == ROLE:
+            message = (
+                f"the Role column is ignored on the {role_sheet} sheet: the sheet decides the role"
+            )
+        else:
+            message = f"the column '{text}' is not one rosterhub reads; it was ignored"
+        book.warnings.append(Issue(name, header_row, text, message))
+    missing = [c for c in (*REQUIRED, *(() if role_sheet else (ROLE,))) if c not in columns]
+    for column in missing:
+        book.errors.append(
+            Issue(
+                name,
+                header_row,
+                column,
+                f"the required column {column} is missing from row {header_row}",
+            )
+        )
+
+    body = raw.iloc[header_at + 1 :]
+    data = pd.DataFrame(index=body.index + 1)
+    for column, position in columns.items():
+        values, converted = _column_text(body[position])
+        values.index = data.index
+        if converted is not None and column == PASSWORD:
+            rows = [int(r) + 1 for r in converted[converted].index]
+            book.warnings.append(
+                Issue(
+                    name,
+                    rows[0],
+                    column,
+                    f"{len(rows)} Password cell(s) (first on row {rows[0]}) are numbers or dates in the spreadsheet, so leading zeros may have been lost; format the column as Text (the template does) and type them again",
+                )
+            )
+        data[column] = _clean(values, column)
+    data = data[(data != "").any(axis=1)] if len(data.columns) else data.iloc[0:0]
+    book.sheets.append(Sheet(name=name, role_sheet=role_sheet, header_row=header_row, data=data))
+
+
+def _nonblank_rows(raw: pd.DataFrame) -> list[int]:
+    """Positions of the first rows with any content (enough to find the header)."""
+    found: list[int] = []
+    for position in range(len(raw)):
+        if any(_cell_text(v).strip() for v in raw.iloc[position]):
+            found.append(position)
+            if len(found) >= HEADER_SEARCH_ROWS:
+                break
+    return found
+
+
+def _header_position(raw: pd.DataFrame, candidates: list[int]) -> int:
+    """The first row naming an Email column (a title row above it is allowed), else the first
+    non-blank row."""
+    for position in candidates:
+        if any(column_for_header(_cell_text(v)) == EMAIL for v in raw.iloc[position]):
+            return position
+    return candidates[0]
+
+
+def _column_text(column: pd.Series) -> tuple[pd.Series, pd.Series | None]:
+    """The column as text, and which cells were not text in the workbook (None if all were).
+
+    Pandas' calamine reader already turns whole-number floats back into ints ("1234", not
+    "1234.0"); dates, times and booleans are rendered as a person would type them.
+    """
+    if infer_dtype(column, skipna=False) in ("string", "empty"):
+        return column, None
+    converted = column.map(lambda v: not isinstance(v, str))
+    return column.map(_cell_text), converted
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    return str(value)
+
+
+def _clean(text: pd.Series, column: str) -> pd.Series:
+    """Stray spaces, non-breaking spaces and zero-width characters out; a password is kept
+    exactly as typed (its rules say what is wrong with it)."""
+    if column == PASSWORD or text.empty:
+        return text
+    joined = f"{_JOIN}{_JOIN.join(text.tolist())}{_JOIN}"
+    if _contains_any(joined, INVISIBLE):
+        text = text.str.replace(INVISIBLE_RE, "", regex=True)
+    if column in (FIRST_NAME, LAST_NAME) and _contains_any(joined, _ODD_SPACES):
+        text = text.str.replace(_WHITESPACE_RUN, " ", regex=True)
+    elif not _contains_any(joined, _PADDING):
+        return text
+    return text.str.strip()
+
+
+def _contains_any(text: str, needles: Iterable[str]) -> bool:
+    return any(needle in text for needle in needles)
+
+
+def _letter(position: int) -> str:
+    """Spreadsheet column letters: 0 -> A, 26 -> AA."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _too_big(size: int) -> str:
+    return f"the file is {size / 1_048_576:.1f} MB; the limit is {MAX_BYTES // 1_048_576} MB, so split it into smaller files"

@@ -1,0 +1,369 @@
+"""Every rule an uploaded accounts file must meet before anything is written.
+
+:func:`validate_file` is pure: no database, no network. The caller passes the names of the
+schools that exist (to check ``Additional Schools``); the benchmark passes none. Rules run a
+column at a time with pandas, and per-value Python work (the full email grammar, password
+rules, school lists) only touches the values that need it, once per distinct value, so
+validating a file costs about as much again as reading it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
+
+from hub.passwords import password_problem
+from plugins.csv.layout import (
+    ADDITIONAL_SCHOOLS,
+    COLUMNS,
+    EMAIL,
+    FIRST_NAME,
+    LAST_NAME,
+    PASSWORD,
+    REQUIRED,
+    ROLE,
+    SCHOOL_SEPARATOR,
+    sheet_for_role,
+)
+from plugins.csv.reader import (
+    Issue,
+    UnreadableFile,
+    Workbook,
+    load_source,
+    read_workbook,
+    source_name,
+)
+
+NAME_MAX = 200  # Account.first_name / last_name
+# Listing 50,000 identical mistakes helps nobody; the first ones show the pattern.
+MAX_LISTED = 1000
+
+PEOPLE_COLUMNS = (
+    "sheet",
+    "row",
+    "email",
+    "first_name",
+    "last_name",
+    "password",
+    "role_sheet",
+    "schools",
+)
+
+# A conservative subset of what email-validator accepts (plain ASCII dot-atom local part of at
+# most 64 characters, LDH domain labels with an alphabetic top-level one, at most 254 in all,
+# no IDNA "--" and no special-use domain): values that match are valid without a closer look;
+# anything else gets the full grammar and its exact reason. One pass of one regex.
+_ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_EMAIL = (
+    r"(?=.{1,254}$)(?=[^@]{1,64}@)(?!.*--)"
+    rf"(?!.*\.(?:{'|'.join(sorted(SPECIAL_USE_DOMAIN_NAMES))})$)"
+    rf"{_ATOM}(?:\.{_ATOM})*@(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+[a-z]{{2,63}}"
+)
+_PLAIN_EMAIL_RE = re.compile(_PLAIN_EMAIL, re.DOTALL)
+_COLUMN_ORDER = {name: i for i, name in enumerate((*COLUMNS, ROLE))}
+
+# Row errors with their sort key (sheet order, row, column order), sorted once at the end.
+_Found = list[tuple[tuple[int, int, int], Issue]]
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """One valid row: what the upload plan works from."""
+
+    sheet: str
+    row: int
+    email: str
+    first_name: str
+    last_name: str
+    password: str
+    role_sheet: str
+    schools: tuple[str, ...]
+
+
+@dataclass
+class Validation:
+    """What validation found. ``people`` has one row per account row in the file
+    (:data:`PEOPLE_COLUMNS`; ``email`` lower-cased, ``password`` "" when blank, ``schools`` a
+    tuple of further school names); only meaningful when there are no errors."""
+
+    people: pd.DataFrame
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    kind: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def persons(self) -> list[Person]:
+        columns = [self.people[name].tolist() for name in PEOPLE_COLUMNS]
+        return [Person(*values) for values in zip(*columns, strict=True)]
+
+
+def validate_file(
+    source: str | Path | bytes,
+    *,
+    filename: str | None = None,
+    schools: Iterable[str] | None = None,
+) -> Validation:
+    """Read and validate an accounts file (path or bytes).
+
+    ``schools``: the names of the schools that exist; ``Additional Schools`` entries are
+    resolved against them (exact name first, then ignoring case). None skips that check.
+    """
+    label = source_name(source, filename)
+    try:
+        book = read_workbook(load_source(source), filename=label)
+    except UnreadableFile as exc:
+        return Validation(people=_no_people(), errors=[Issue(label, 0, None, str(exc))])
+    return validate_workbook(book, filename=label, schools=schools)
+
+
+def validate_workbook(
+    book: Workbook, *, filename: str, schools: Iterable[str] | None = None
+) -> Validation:
+    errors: _Found = []
+    frames: list[pd.DataFrame] = []
+    usable = 0
+    for order, sheet in enumerate(book.sheets):
+        data = sheet.data
+        needed = (*REQUIRED, *(() if sheet.role_sheet else (ROLE,)))
+        if any(column not in data.columns for column in needed):
+            continue  # the missing column is already an error on the header row
+        usable += 1
+        if data.empty:
+            continue
+        frame = pd.DataFrame(
+            {
+                "order": order,
+                "sheet": sheet.name,
+                "row": data.index.astype(int),
+                "email_text": data[EMAIL],
+                "first_name": data[FIRST_NAME],
+                "last_name": data[LAST_NAME],
+                "password": data[PASSWORD] if PASSWORD in data else "",
+                "schools_text": data[ADDITIONAL_SCHOOLS] if ADDITIONAL_SCHOOLS in data else "",
+                "role_text": data[ROLE] if ROLE in data else "",
+                "role_sheet": sheet.role_sheet or "",
+            }
+        )
+        frames.append(frame)
+
+    if not frames:
+        if usable and not book.errors:
+            sheets = ", ".join(s.name for s in book.sheets)
+            message = f"no accounts to import: there are no rows under the header ({sheets})"
+            return Validation(
+                people=_no_people(),
+                errors=[Issue(filename, 0, None, message)],
+                warnings=book.warnings,
+                kind=book.kind,
+            )
+        return Validation(
+            people=_no_people(),
+            errors=list(book.errors),
+            warnings=list(book.warnings),
+            kind=book.kind,
+        )
+
+    rows = pd.concat(frames, ignore_index=True)
+    email = _check_emails(rows, errors)
+    for column, key in ((FIRST_NAME, "first_name"), (LAST_NAME, "last_name")):
+        _flag(errors, rows, rows[key] == "", column, f"{column} is empty")
+        too_long = rows[key].str.len() > NAME_MAX
+        _flag(errors, rows, too_long, column, f"{column} is longer than {NAME_MAX} characters")
+    _check_roles(rows, errors)
+    _check_passwords(rows, email, errors)
+    school_lists = _check_schools(rows, schools, errors)
+    _check_duplicates(rows, email, errors)
+
+    people = pd.DataFrame(
+        {
+            "sheet": rows["sheet"],
+            "row": rows["row"],
+            "email": email,
+            "first_name": rows["first_name"],
+            "last_name": rows["last_name"],
+            "password": rows["password"],
+            "role_sheet": rows["role_sheet"],
+            "schools": school_lists,
+        },
+        columns=list(PEOPLE_COLUMNS),
+    )
+    errors.sort(key=lambda item: item[0])
+    return Validation(
+        people=people,
+        errors=_capped([*book.errors, *(issue for _, issue in errors)], "errors", filename),
+        warnings=_capped(list(book.warnings), "warnings", filename),
+        kind=book.kind,
+    )
+
+
+# -- the rules ---------------------------------------------------------------------------------
+
+
+def _check_emails(rows: pd.DataFrame, errors: _Found) -> pd.Series:
+    """The lower-cased email of each row ("" where it is missing or invalid)."""
+    text: pd.Series = rows["email_text"]
+    lowered = list(map(str.lower, text.tolist()))
+    plain = pd.Series(plain_emails(lowered), index=rows.index)
+    email = pd.Series(lowered, index=rows.index, dtype=object).where(plain, "")
+    blank = text == ""
+    _flag(errors, rows, blank, EMAIL, "Email is empty")
+    closer = ~plain & ~blank
+    if closer.any():
+        verdicts: dict[str, tuple[str, str | None]] = {}
+        for value in text[closer].unique().tolist():
+            try:
+                info = validate_email(value, check_deliverability=False)
+                verdicts[value] = (info.normalized.lower(), None)
+            except EmailNotValidError as exc:
+                verdicts[value] = ("", f"'{value}' is not a valid email address: {exc}")
+        mask = closer.to_numpy()
+        for index, value in zip(rows.index[mask], text[mask].tolist(), strict=True):
+            normalized, problem = verdicts[value]
+            email[index] = normalized
+            if problem:
+                _add(errors, rows, index, EMAIL, problem)
+    return email
+
+
+def plain_emails(lowered: list[str]) -> list[bool]:
+    """Which lower-cased values are certainly valid addresses without the full grammar."""
+    match = _PLAIN_EMAIL_RE.fullmatch
+    return [match(value) is not None for value in lowered]
+
+
+def _check_roles(rows: pd.DataFrame, errors: _Found) -> None:
+    """Rows of a .csv (or a sheet with a Role column) take their role sheet from ``Role``."""
+    by_column = rows["role_sheet"] == ""
+    if not by_column.any():
+        return
+    values = rows.loc[by_column, "role_text"]
+    mapped = {value: sheet_for_role(value) or "" for value in values.unique()}
+    rows.loc[by_column, "role_sheet"] = values.map(mapped)
+    empty = by_column & (rows["role_text"] == "")
+    _flag(errors, rows, empty, ROLE, "Role is empty (student, teacher or admin)")
+    bad = by_column & (rows["role_text"] != "") & (rows["role_sheet"] == "")
+    for index in rows.index[bad.to_numpy()]:
+        role = str(rows.at[index, "role_text"])
+        _add(errors, rows, index, ROLE, f"Role '{role}' is not student, teacher or admin")
+
+
+def _check_passwords(rows: pd.DataFrame, email: pd.Series, errors: _Found) -> None:
+    given = (rows["password"] != "").to_numpy()
+    if not given.any():
+        return
+    checked = zip(
+        rows.index[given], rows["password"][given].tolist(), email[given].tolist(), strict=True
+    )
+    for index, password, address in checked:
+        problem = password_problem(password, email=address or None)
+        if problem:
+            _add(errors, rows, index, PASSWORD, problem[0].upper() + problem[1:])
+
+
+def _check_schools(
+    rows: pd.DataFrame,
+    schools: Iterable[str] | None,
+    errors: _Found,
+) -> pd.Series:
+    """Each row's further schools as a tuple of school names (as the hub spells them)."""
+    text: pd.Series = rows["schools_text"]
+    result = pd.Series([()] * len(rows), index=rows.index, dtype=object)
+    given = text != ""
+    if not given.any():
+        return result
+    exact = set(schools) if schools is not None else None
+    folded = {name.casefold(): name for name in exact} if exact is not None else {}
+    parsed: dict[str, tuple[tuple[str, ...], list[str]]] = {}
+    for value in text[given].unique().tolist():
+        names: list[str] = []
+        unknown: list[str] = []
+        for part in value.split(SCHOOL_SEPARATOR):
+            name = " ".join(part.split())
+            if not name:
+                continue
+            if exact is not None:
+                resolved = name if name in exact else folded.get(name.casefold())
+                if resolved is None:
+                    unknown.append(name)
+                    continue
+                name = resolved
+            if name not in names:
+                names.append(name)
+        parsed[value] = (tuple(names), unknown)
+    for index, value in zip(rows.index[given.to_numpy()], text[given].tolist(), strict=True):
+        names_found, unknown = parsed[value]
+        result[index] = names_found
+        for name in unknown:
+            _add(
+                errors,
+                rows,
+                index,
+                ADDITIONAL_SCHOOLS,
+                f"unknown school '{name}' in Additional Schools (use the school's exact name; separate schools with ';')",
+            )
+    return result
+
+
+def _check_duplicates(rows: pd.DataFrame, email: pd.Series, errors: _Found) -> None:
+    known = email != ""
+    repeated = known & email.duplicated(keep=False)
+    if not repeated.any():
+        return
+    first_seen: dict[str, int] = {}
+    mask = repeated.to_numpy()
+    for index, address in zip(rows.index[mask], email[mask].tolist(), strict=True):
+        first = first_seen.setdefault(address, index)
+        if first == index:
+            continue
+        where_first = f"{rows.at[first, 'sheet']!s} row {rows.at[first, 'row']!s}"
+        where_now = f"{rows.at[index, 'sheet']!s} row {rows.at[index, 'row']!s}"
+        _add(
+            errors,
+            rows,
+            index,
+            EMAIL,
+            f"{address} appears more than once: {where_first} and {where_now}; keep one row per person",
+        )
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _flag(errors: _Found, rows: pd.DataFrame, mask: pd.Series, column: str, message: str) -> None:
+    for index in rows.index[mask.to_numpy()]:
+        _add(errors, rows, index, column, message)
+
+
+def _add(
+    errors: _Found,
+    rows: pd.DataFrame,
+    index: int,
+    column: str,
+    message: str,
+) -> None:
+    order = int(rows.at[index, "order"])  # type: ignore[arg-type]
+    row = int(rows.at[index, "row"])  # type: ignore[arg-type]
+    key = (order, row, _COLUMN_ORDER.get(column, len(_COLUMN_ORDER)))
+    errors.append((key, Issue(str(rows.at[index, "sheet"]), row, column, message)))
+
+
+def _capped(issues: list[Issue], what: str, filename: str) -> list[Issue]:
+    if len(issues) <= MAX_LISTED:
+        return issues
+    more = len(issues) - MAX_LISTED
+    return [
+        *issues[:MAX_LISTED],
+        Issue(filename, 0, None, f"… and {more:,} more {what} like the ones above"),
+    ]
+
+
+def _no_people() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(PEOPLE_COLUMNS))

@@ -1,0 +1,90 @@
+"""``rosterhub demo``: every sandboxed provider synced into its own demo school, the sample
+spreadsheet imported, a second run reusing everything, and one broken plugin not stopping it."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hub.cli import app
+from hub.context import Hub, open_hub
+from hub.demo import SPREADSHEET_SCHOOL, run_demo
+from tests.conftest import make_settings
+from tests.hub.cli_support import BrokenProvider, DistrictProvider, RosterStore, plugin_manager
+
+
+@pytest.fixture
+def demo_hub(sqlite_url: str) -> Iterator[Hub]:
+    RosterStore.reset()
+    the_hub = open_hub(
+        make_settings(sqlite_url),
+        pm=plugin_manager(DistrictProvider, BrokenProvider, entry_points=False),
+    )
+    yield the_hub
+    the_hub.engine.dispose()
+
+
+def test_demo_syncs_each_sandbox_and_survives_a_broken_plugin(
+    demo_hub: Hub, tmp_path: Path
+) -> None:
+    pytest.importorskip("plugins.csv.uploads")
+    lines: list[str] = []
+    report = run_demo(demo_hub, log=lines.append, workdir=tmp_path)
+    json.dumps(report)  # the --json document
+    assert report["ok"] is False  # the broken plugin
+    by_name = {entry["provider"]: entry for entry in report["providers"]}
+    assert set(by_name) == {"district", "broken"}
+    assert "out of order" in by_name["broken"]["error"]
+    district = by_name["district"]
+    assert district["error"] is None
+    assert district["school"]["name"] == "Demo Test District School"
+    assert district["run"]["status"] == "succeeded"
+    assert district["run"]["counts"]["created"] == 8
+    assert district["accounts_total"] == 8 and len(district["accounts"]) == 5
+    sheet = report["spreadsheet"]
+    assert sheet["error"] is None
+    assert sheet["school"]["name"] == SPREADSHEET_SCHOOL
+    assert sheet["result"]["status"] == "applied"
+    assert sheet["result"]["counts"]["created"] == sheet["accounts_total"] > 0
+    credentials = Path(sheet["result"]["credentials_file"])
+    assert credentials.parent == tmp_path
+    assert stat.S_IMODE(os.stat(credentials).st_mode) == 0o600
+    assert any("district: run" in line for line in lines)
+
+    again = run_demo(demo_hub, log=lines.append, workdir=tmp_path)
+    district_again = next(e for e in again["providers"] if e["provider"] == "district")
+    assert district_again["integration_id"] == district["integration_id"]  # reused
+    assert district_again["school"] == district["school"]
+    assert district_again["run"]["counts"]["unchanged"] == 8
+    assert district_again["run"]["counts"]["created"] == 0
+    assert again["spreadsheet"]["result"]["counts"]["created"] == 0
+    assert again["spreadsheet"]["result"]["credentials_file"] is None
+    assert list(tmp_path.glob("credentials-*")) == [credentials]
+
+
+def test_demo_command_on_the_embedded_default(tmp_path: Path) -> None:
+    """The real thing: the installed providers' sandboxes, SQLite in the working directory."""
+    pytest.importorskip("plugins.csv.uploads")
+    runner = CliRunner()
+    first = runner.invoke(app, ["demo", "--json"])
+    report = json.loads(first.stdout)
+    assert first.exit_code == 0, report
+    assert report["ok"] is True
+    assert report["database"] == "sqlite:///rosterhub.db"
+    assert (tmp_path / "rosterhub.db").exists()
+    assert report["providers"], "no installed provider ships a sandbox"
+    for entry in report["providers"]:
+        assert entry["run"]["status"] == "succeeded", entry
+        assert entry["accounts_total"] > 0
+    assert report["spreadsheet"]["result"]["status"] == "applied"
+    second = runner.invoke(app, ["demo"])
+    assert second.exit_code == 0, second.stderr
+    assert "demo finished" in second.stdout
+    assert "unchanged" in second.stdout
+    assert "syncing" in second.stderr  # progress goes to stderr

@@ -1,0 +1,80 @@
+"""Small factories for upload fixtures: real .xlsx (xlsxwriter), .xls (xlwt), .ods (pandas on
+odfpy) and CSV bytes, built the way the programs people use would save them."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import datetime
+
+import pandas as pd
+import xlsxwriter
+import xlwt
+
+HEADER = ["Email", "First Name", "Last Name", "Password", "Additional Schools"]
+CSV_HEADER = ["Email", "First Name", "Last Name", "Password", "Role", "Additional Schools"]
+
+Cell = str | int | float | bool | datetime | None
+Rows = Sequence[Sequence[Cell]]
+
+
+def xlsx(sheets: dict[str, Rows]) -> bytes:
+    """A workbook; str cells are written as text (never as formulas), numbers as numbers."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    dates = book.add_format({"num_format": "yyyy-mm-dd"})
+    for name, rows in sheets.items():
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    sheet.write_string(r, c, value)
+                elif isinstance(value, bool):
+                    sheet.write_boolean(r, c, value)
+                elif isinstance(value, datetime):
+                    sheet.write_datetime(r, c, value, dates)
+                else:
+                    sheet.write_number(r, c, value)
+    book.close()
+    return buffer.getvalue()
+
+
+def xls(sheets: dict[str, Rows]) -> bytes:
+    book = xlwt.Workbook()
+    for name, rows in sheets.items():
+        sheet = book.add_sheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    sheet.write(r, c, value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def ods(sheets: dict[str, Rows]) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="odf") as writer:
+        for name, rows in sheets.items():
+            frame = pd.DataFrame([list(row) for row in rows], dtype=object)
+            frame.to_excel(writer, sheet_name=name, header=False, index=False)
+    return buffer.getvalue()
+
+
+def csv_bytes(
+    rows: Rows,
+    *,
+    bom: bool = False,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+) -> bytes:
+    """CSV as text editors and Excel write it (quotes only where needed, CRLF)."""
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    data = buffer.getvalue().encode(encoding)
+    return (b"\xef\xbb\xbf" + data) if bom else data
