@@ -6,6 +6,8 @@ factory, tests); nothing is registered at import time.
 
 from __future__ import annotations
 
+import importlib
+import os
 from collections.abc import Iterable
 from types import ModuleType
 
@@ -55,3 +57,28 @@ def make_plugin_manager(
         pm.register(plugin)
     pm.check_pending()
     return pm
+
+
+EXTRA_PLUGINS_ENV = "ROSTERHUB_EXTRA_PLUGINS"
+
+
+def extra_plugin_modules() -> list[ModuleType]:
+    """Plugin modules named in ``ROSTERHUB_EXTRA_PLUGINS`` (comma-separated import paths):
+    providers that are not installed as a distribution (a district's own, a test's)."""
+    modules = []
+    for name in os.environ.get(EXTRA_PLUGINS_ENV, "").split(","):
+        name = name.strip()
+        if not name:
+            continue
+        try:
+            modules.append(importlib.import_module(name))
+        except ImportError as exc:
+            msg = f"{EXTRA_PLUGINS_ENV}: cannot import '{name}' ({exc})"
+            raise ConfigError(msg) from None
+    return modules
+
+
+def default_plugin_manager() -> pluggy.PluginManager:
+    """Installed providers plus any named in ``ROSTERHUB_EXTRA_PLUGINS``: what the CLI,
+    ``serve`` and ``worker`` all see."""
+    return make_plugin_manager(extra=extra_plugin_modules())

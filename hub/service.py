@@ -8,20 +8,17 @@ machine) execute them, and exactly one of them is started with ``--schedule``.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import signal
 import sys
 import threading
-from types import FrameType, ModuleType
+from types import FrameType
 from typing import Any
 
-import pluggy
-
 from hub.context import Hub, open_hub
-from hub.errors import ConfigError, HubError
-from hub.plugins import make_plugin_manager
+from hub.errors import HubError
+from hub.plugins import default_plugin_manager
 from hub.queue import RunQueue, get_queue
 from hub.scheduler import Scheduler
 from hub.worker import Worker
@@ -29,31 +26,10 @@ from hub.worker import Worker
 log = logging.getLogger(__name__)
 
 STOP_TIMEOUT = 30.0
-EXTRA_PLUGINS_ENV = "ROSTERHUB_EXTRA_PLUGINS"
-
-
-def extra_plugin_modules() -> list[ModuleType]:
-    """Plugin modules named in ``ROSTERHUB_EXTRA_PLUGINS`` (comma-separated import paths):
-    providers that are not installed as a distribution (a district's own, a test's)."""
-    modules = []
-    for name in os.environ.get(EXTRA_PLUGINS_ENV, "").split(","):
-        name = name.strip()
-        if not name:
-            continue
-        try:
-            modules.append(importlib.import_module(name))
-        except ImportError as exc:
-            msg = f"{EXTRA_PLUGINS_ENV}: cannot import '{name}' ({exc})"
-            raise ConfigError(msg) from None
-    return modules
-
-
-def plugin_manager() -> pluggy.PluginManager:
-    return make_plugin_manager(extra=extra_plugin_modules())
 
 
 def open_service_hub() -> Hub:
-    return open_hub(pm=plugin_manager())
+    return open_hub(pm=default_plugin_manager())
 
 
 class Service:
@@ -129,6 +105,19 @@ def _configure_logging() -> None:
         )
 
 
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging with the access log on stderr too: stdout is reserved for the
+    command's own output (``--json``)."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    for handler in config["handlers"].values():
+        handler["stream"] = "ext://sys.stderr"
+    return config
+
+
 def serve_main(host: str = "127.0.0.1", port: int = 8000) -> None:
     """``rosterhub serve``: the API, Slack routes, and (embedded) worker and scheduler."""
     import uvicorn
@@ -149,7 +138,9 @@ def serve_main(host: str = "127.0.0.1", port: int = 8000) -> None:
     hub = open_service_hub()
     try:
         app = create_app(hub)
-        config = uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="on")
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="info", lifespan="on", log_config=_log_config()
+        )
         server = Server(config)
         server.run()
         if not server.started:

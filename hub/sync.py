@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
+from hub import bulk
+from hub.bulk import insert_many, insert_returning
 from hub.mapping import Mapped, Rejected, RoleMapper, record_hash
 from hub.models import ACTIVE, DEACTIVATED, Account, Membership, utcnow
 from hub.roster import Cursor, RosterRecord, Skip, normalize_email
@@ -230,6 +232,10 @@ class Planner:
         elif isinstance(item, Cursor):
             self.plan.cursor = item.value
         elif isinstance(item, Skip):
+            # The provider still has this person, just not in a usable shape (no email, say):
+            # keep what the hub has rather than deactivate them.
+            if item.external_id:
+                self.seen.add(item.external_id)
             self.plan.counts["skipped"] += 1
             self.plan.add_issue(Issue(item.severity, item.message, item.external_id, item.email))
         else:
@@ -578,56 +584,72 @@ def apply_plan(
     if plan.new_accounts:
         _insert_new_accounts(conn, plan, now)
     if plan.links:
-        for l_part in chunks(plan.links, WRITE_CHUNK):
-            conn.execute(
-                insert(m),
-                [
-                    _membership_row(plan, aid, ext, roles, digest, now)
-                    for aid, ext, roles, digest in l_part
-                ],
-            )
+        stamp = bulk.timestamp(conn, now)
+        insert_many(
+            conn,
+            membership_table,
+            MEMBERSHIP_COLUMNS,
+            [
+                _membership_row(plan, aid, ext, roles, digest, stamp)
+                for aid, ext, roles, digest in plan.links
+            ],
+        )
     return stale
 
 
+MEMBERSHIP_COLUMNS = (
+    "account_id",
+    "school_id",
+    "roles",
+    "status",
+    "integration_id",
+    "source",
+    "external_id",
+    "record_hash",
+    "created_at",
+    "updated_at",
+)
+ACCOUNT_COLUMNS = ("email", "first_name", "last_name", "password_hash", "created_at", "updated_at")
+
+
 def _membership_row(
-    plan: Plan, account_id: int, external_id: str, roles: str, digest: str, now: datetime
-) -> dict[str, Any]:
-    return {
-        "account_id": account_id,
-        "school_id": plan.school_id,
-        "roles": roles,
-        "status": ACTIVE,
-        "integration_id": plan.integration_id,
-        "source": plan.source,
-        "external_id": external_id,
-        "record_hash": digest,
-        "created_at": now,
-        "updated_at": now,
-    }
+    plan: Plan, account_id: int, external_id: str, roles: str, digest: str, stamp: Any
+) -> tuple[Any, ...]:
+    return (
+        account_id,
+        plan.school_id,
+        roles,
+        ACTIVE,
+        plan.integration_id,
+        plan.source,
+        external_id,
+        digest,
+        stamp,
+        stamp,
+    )
 
 
 def _insert_new_accounts(conn: Connection, plan: Plan, now: datetime) -> None:
-    stmt = insert(account_table).returning(account_table.c.id, account_table.c.email)
-    for part in chunks(plan.new_accounts, WRITE_CHUNK):
-        rows = [
-            {
-                "email": email,
-                "first_name": first,
-                "last_name": last,
-                "password_hash": None,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for _ext, email, first, last, _roles, _digest in part
-        ]
-        ids = {email: aid for aid, email in conn.execute(stmt, rows).tuples()}
-        conn.execute(
-            insert(membership_table),
-            [
-                _membership_row(plan, ids[email], ext, roles, digest, now)
-                for ext, email, _first, _last, roles, digest in part
-            ],
+    stamp = bulk.timestamp(conn, now)
+    rows = [
+        (email, first, last, None, stamp, stamp)
+        for _ext, email, first, last, _roles, _digest in plan.new_accounts
+    ]
+    ids = {
+        email: aid
+        for aid, email in insert_returning(
+            conn, account_table, ACCOUNT_COLUMNS, rows, ("id", "email")
         )
+    }
+    insert_many(
+        conn,
+        membership_table,
+        MEMBERSHIP_COLUMNS,
+        [
+            _membership_row(plan, ids[email], ext, roles, digest, stamp)
+            for ext, email, _first, _last, roles, digest in plan.new_accounts
+        ],
+    )
 
 
 def _drop_stale(conn: Connection, plan: Plan) -> list[Issue]:

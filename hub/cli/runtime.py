@@ -12,15 +12,13 @@ import pluggy
 from hub.config import get_settings
 from hub.context import Hub, open_hub
 from hub.errors import UsageError
-from hub.plugins import Registry, make_plugin_manager
+from hub.plugins import Registry, default_plugin_manager
 
 
 def plugin_manager() -> pluggy.PluginManager:
     """Installed providers plus any named in ROSTERHUB_EXTRA_PLUGINS, exactly as ``serve`` and
     ``worker`` see them (tests replace this to add their own)."""
-    from hub.service import extra_plugin_modules
-
-    return make_plugin_manager(extra=extra_plugin_modules())
+    return default_plugin_manager()
 
 
 def registry() -> Registry:

@@ -193,6 +193,16 @@ def test_changed_email_that_belongs_to_another_account_is_an_error(eng: Hub) -> 
     assert list(accounts(eng, other.id)) == ["mine@school.example"]
 
 
+def test_a_synced_person_the_provider_now_skips_is_kept_as_is(eng: Hub) -> None:
+    roster = FakeRoster().people(rec("a"), rec("b"))
+    integration = connect(eng, roster)
+    sync(eng, integration)
+    roster.items = [rec("a"), Skip("no email address", external_id="b")]
+    run = sync(eng, integration)
+    assert run["counts"]["deactivated"] == 0 and run["counts"]["skipped"] == 1
+    assert accounts(eng, integration.school_id)["b@school.example"]["status"] == "active"
+
+
 def test_full_run_deactivates_absent_people_and_reactivates_returning_ones(eng: Hub) -> None:
     people = [rec(f"p{i}") for i in range(10)]
     roster = FakeRoster().people(*people)

@@ -1,0 +1,68 @@
+"""Bulk writes straight through the DB-API.
+
+SQLAlchemy's executemany processes every bound value in Python (type processors, parameter
+construction); for the hundreds of thousands of rows of a district sync that costs more than
+the database's own work. These helpers hand ready-made tuples to the driver instead. Values
+must already be in the driver's form: see :func:`timestamp`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table
+
+# SQLite binds at most 32,766 values per statement; PostgreSQL 65,535.
+MAX_VALUES = 30_000
+MAX_ROWS = 1_000
+
+
+def timestamp(conn: Connection, moment: datetime) -> Any:
+    """A timestamp as the driver takes it: SQLite keeps SQLAlchemy's text form (UTC)."""
+    if conn.dialect.name == "sqlite":
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return moment
+
+
+def _marks(conn: Connection, count: int) -> str:
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    return "(" + ", ".join([mark] * count) + ")"
+
+
+def _head(conn: Connection, table: Table, columns: Sequence[str]) -> str:
+    quote = conn.dialect.identifier_preparer
+    names = ", ".join(quote.quote(name) for name in columns)
+    return f"INSERT INTO {quote.format_table(table)} ({names}) VALUES "
+
+
+def insert_many(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """One executemany of ``rows`` (tuples in ``columns`` order)."""
+    if rows:
+        conn.exec_driver_sql(_head(conn, table, columns) + _marks(conn, len(columns)), list(rows))
+
+
+def insert_returning(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    returning: Sequence[str],
+) -> list[tuple[Any, ...]]:
+    """Insert with multi-row VALUES statements and return ``returning`` of every new row
+    (in no particular order: return a key to match them by)."""
+    head = _head(conn, table, columns)
+    group = _marks(conn, len(columns))
+    quote = conn.dialect.identifier_preparer
+    tail = " RETURNING " + ", ".join(quote.quote(name) for name in returning)
+    per = max(1, min(MAX_ROWS, MAX_VALUES // len(columns)))
+    out: list[tuple[Any, ...]] = []
+    for start in range(0, len(rows), per):
+        part = rows[start : start + per]
+        params = tuple(value for row in part for value in row)
+        sql = head + ", ".join([group] * len(part)) + tail
+        out.extend(tuple(row) for row in conn.exec_driver_sql(sql, params))
+    return out
