@@ -257,6 +257,32 @@ class _Heartbeat:
                 )
 
 
+def _close(
+    conn: Connection,
+    run_id: str,
+    *,
+    status: str,
+    now: datetime,
+    counts: dict[str, int],
+    error: str | None = None,
+    plan: bytes | None = None,
+) -> None:
+    """Record a run's end state and free its integration for the next run."""
+    conn.execute(
+        update(_run_table)
+        .where(_run_table.c.id == run_id)
+        .values(
+            status=status,
+            finished_at=now,
+            heartbeat_at=now,
+            counts=dict(counts),
+            error=error,
+            plan=plan,
+            active_slot=None,
+        )
+    )
+
+
 def _finish(
     hub: Hub,
     run: Run,
@@ -279,19 +305,7 @@ def _finish(
         if status == HELD:
             plan.cursor_before = cursor_before
             blob = plan.to_bytes()
-        conn.execute(
-            update(_run_table)
-            .where(_run_table.c.id == run.id)
-            .values(
-                status=status,
-                finished_at=now,
-                heartbeat_at=now,
-                counts=dict(plan.counts),
-                error=error,
-                plan=blob,
-                active_slot=None,
-            )
-        )
+        _close(conn, run.id, status=status, now=now, counts=plan.counts, error=error, plan=blob)
         audit.record(
             session,
             actor=run.actor or run.trigger,
@@ -418,19 +432,7 @@ def approve(hub: Hub, run_id: str, *, actor: str) -> Run:
                     Issue("warning", f"{len(stale) - room + 1} more issues not shown"),
                 ]
             _insert_issues(conn, run.id, extra)
-            conn.execute(
-                update(_run_table)
-                .where(_run_table.c.id == run.id)
-                .values(
-                    status=SUCCEEDED,
-                    finished_at=now,
-                    heartbeat_at=now,
-                    counts=dict(plan.counts),
-                    error=None,
-                    plan=None,
-                    active_slot=None,
-                )
-            )
+            _close(conn, run.id, status=SUCCEEDED, now=now, counts=plan.counts)
             audit.record(
                 session,
                 actor=actor,

@@ -1,5 +1,5 @@
 """ClassLink: people from a OneRoster 1.1 REST server (ClassLink Roster Server), every request
-signed with OAuth 1.0a HMAC-SHA256. See docs/classlink.md for the set-up."""
+signed with OAuth 1.0a HMAC-SHA256. See the ClassLink section of the README for the set-up."""
 
 from __future__ import annotations
 

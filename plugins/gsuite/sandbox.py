@@ -425,13 +425,7 @@ class GoogleSandbox:
         paged = self._page(request, "users", items, default=100, maximum=500)
         if isinstance(paged, Response):
             return paged
-        page, next_token = paged
-        body: dict[str, Any] = {"kind": "admin#directory#users", "etag": '"users"'}
-        if page:
-            body["users"] = page
-        if next_token:
-            body["nextPageToken"] = next_token
-        return JSONResponse(body)
+        return _listing("users", *paged)
 
     async def _orgunits(self, request: Request) -> Response:
         refused = self._gate(request, "orgunits")
@@ -475,13 +469,7 @@ class GoogleSandbox:
         )
         if isinstance(paged, Response):
             return paged
-        page, next_token = paged
-        body: dict[str, Any] = {"kind": "admin#directory#groups", "etag": '"groups"'}
-        if page:
-            body["groups"] = page
-        if next_token:
-            body["nextPageToken"] = next_token
-        return JSONResponse(body)
+        return _listing("groups", *paged)
 
     async def _members(self, request: Request) -> Response:
         refused = self._gate(request, "members")
@@ -497,13 +485,7 @@ class GoogleSandbox:
         )
         if isinstance(paged, Response):
             return paged
-        page, next_token = paged
-        body: dict[str, Any] = {"kind": "admin#directory#members", "etag": '"members"'}
-        if page:
-            body["members"] = page
-        if next_token:
-            body["nextPageToken"] = next_token
-        return JSONResponse(body)
+        return _listing("members", *paged)
 
     async def _customer(self, request: Request) -> Response:
         refused = self._gate(request, "customers")
@@ -526,3 +508,14 @@ class GoogleSandbox:
 
 def _oauth_error(status: int, error: str, description: str) -> Response:
     return JSONResponse({"error": error, "error_description": description}, status_code=status)
+
+
+def _listing(key: str, page: list[Any], next_token: str | None) -> JSONResponse:
+    """A Directory API list answer: ``kind``, the page under ``key`` (omitted when empty, as
+    Google does) and ``nextPageToken`` while more pages follow."""
+    body: dict[str, Any] = {"kind": f"admin#directory#{key}", "etag": f'"{key}"'}
+    if page:
+        body[key] = page
+    if next_token:
+        body["nextPageToken"] = next_token
+    return JSONResponse(body)
