@@ -44,16 +44,19 @@ make bench BIG=1        # adds the 500,000-user peak-memory figure (a child proc
 ```
 
 `python -m bench` imports every `bench/bench_*.py` module and calls its
-`figures(*, users) -> list[Figure]`; a module that fails to import or to measure is reported
-and skipped. Timings are the best of 3. The table below is rewritten on each run.
+`figures(*, users) -> list[Figure]` (and, when it has one, `report()` for a detail table of the
+same measurement); a module that fails to import or to measure is reported and skipped.
+Timings are the best of 3. The tables below are rewritten on each run. With
+`ROSTERHUB_TEST_POSTGRES_URL` set, the HTTP API figures are taken on PostgreSQL too.
 
 ## What the sync figures measure
 
 - **full sync**: `runs.sync_now` of an integration whose provider returns N synthetic people
   (85% students, 12% teachers, 3% admins) into an empty SQLite database: plan (mapping,
   hashing, batched email look-ups) and apply (bulk inserts with `RETURNING`), run record
-  included. The floor is one executemany INSERT of exactly the account and membership rows
-  the sync writes, ids given, in one transaction. Target: at most 3x the floor.
+  included. The floor is one raw DB-API `cursor.executemany` INSERT per table of exactly the
+  account and membership rows the sync writes (ready-made tuples, ids given), in one
+  transaction: the least any engine can do to write those rows. Target: at most 3x the floor.
 - **unchanged resync**: the same sync again. It reads the integration's memberships with one
   SELECT, hashes every record and compares; it writes no account or membership row. Target:
   at most 1x the floor (cheaper than writing the rows once).
@@ -105,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
 
     figures: list[Figure] = []
     notes: list[str] = []
+    reports: list[str] = []
     started = time.perf_counter()
     for name in discover():
         try:
@@ -128,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(f"{name}: failed ({type(exc).__name__}: {exc})")
             continue
         figures.extend(got)
+        details = getattr(module, "report", None)
+        if details is not None and (text := details()):
+            reports.append(text)
         for line in table(got)[2:]:
             print(line, file=sys.stderr, flush=True)
 
@@ -145,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{sqlite3.sqlite_version}; {elapsed:.0f} s in all."
         )
         body = [NOTES, "## Latest measurements", "", context, "", *lines, ""]
+        for text in reports:
+            body += [text, ""]
         if notes:
             body += ["", *[f"- {n}" for n in notes], ""]
         args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -235,7 +235,9 @@ def figures(*, users: int, postgres: str | None = None) -> list[Figure]:
     del users
     postgres = postgres or os.environ.get("ROSTERHUB_TEST_POSTGRES_URL")
     found: list[Figure] = []
-    for backend, loads in _measure_all(requests=QUICK_REQUESTS, postgres=postgres).items():
+    _LAST.clear()
+    _LAST.update(_measure_all(requests=QUICK_REQUESTS, postgres=postgres))
+    for backend, loads in _LAST.items():
         for key, label in LABELS.items():
             found.append(
                 Figure(
@@ -249,16 +251,30 @@ def figures(*, users: int, postgres: str | None = None) -> list[Figure]:
     return found
 
 
+_LAST: dict[str, dict[str, Load]] = {}
+
+
+def report() -> str:
+    """The requests-per-second table of the measurement :func:`figures` just took."""
+    return _render(_LAST, requests=QUICK_REQUESTS) if _LAST else ""
+
+
 def tables(*, requests: int = REQUESTS, postgres: str | None = None) -> str:
     """Markdown: requests per second, p50 and p99 per route and database."""
+    return _render(_measure_all(requests=requests, postgres=postgres), requests=requests)
+
+
+def _render(measured: dict[str, dict[str, Load]], *, requests: int) -> str:
     lines = [
+        "### HTTP API load",
+        "",
         f"{requests:,} requests per route from a second process, {CONCURRENCY} concurrent "
         "keep-alive clients, loopback.",
         "",
         "| database | route | req/s | p50 | p99 |",
         "|---|---|---:|---:|---:|",
     ]
-    for backend, loads in _measure_all(requests=requests, postgres=postgres).items():
+    for backend, loads in measured.items():
         for key, label in [("floor", "bare route (floor)"), *LABELS.items()]:
             load = loads[key]
             lines.append(

@@ -28,15 +28,24 @@ _account = Account.__table__  # type: ignore[attr-defined]
 _membership = Membership.__table__  # type: ignore[attr-defined]
 
 
-def account_json(row: Any) -> dict[str, Any]:
+def account_json(
+    email: str,
+    first_name: str,
+    last_name: str,
+    roles: str,
+    status: str,
+    source: str,
+    external_id: str | None,
+) -> dict[str, Any]:
+    """The INTERFACE account shape, from the columns :func:`_query` selects (in order)."""
     return {
-        "email": row.email,
-        "first_name": row.first_name,
-        "last_name": row.last_name,
-        "roles": roles_list(row.roles),
-        "status": row.status,
-        "source": row.source,
-        "external_id": row.external_id,
+        "email": email,
+        "first_name": first_name,
+        "last_name": last_name,
+        "roles": roles_list(roles),
+        "status": status,
+        "source": source,
+        "external_id": external_id,
     }
 
 
@@ -70,7 +79,8 @@ def list_accounts(
     if not include_all:
         query = query.where(_membership.c.status == ACTIVE)
     with hub.engine.connect() as conn:
-        return [account_json(row) for row in conn.execute(query.order_by(_account.c.email))]
+        rows = conn.execute(query.order_by(_account.c.email)).tuples().all()
+    return [account_json(*row) for row in rows]
 
 
 def check_email(value: str) -> str:
