@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     broker_url: str | None = Field(
         None, validation_alias=AliasChoices("ROSTERHUB_BROKER_URL", "broker_url")
     )
+    queue_name: str = Field(
+        "rosterhub", validation_alias=AliasChoices("ROSTERHUB_QUEUE_NAME", "queue_name")
+    )
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token")
     )

@@ -10,7 +10,6 @@ so a message delivered twice (or re-sent for a run that looked lost) executes it
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,11 +30,6 @@ TASK_NAME = "rosterhub.execute_run"
 DEFAULT_QUEUE_NAME = "rosterhub"
 
 
-def queue_name() -> str:
-    """``ROSTERHUB_QUEUE_NAME`` lets two deployments (or test runs) share one Redis."""
-    return os.environ.get("ROSTERHUB_QUEUE_NAME", "").strip() or DEFAULT_QUEUE_NAME
-
-
 def local_queue_path(database_url: str) -> Path:
     """The embedded queue file: beside a SQLite database, else in the working directory."""
     try:
@@ -54,7 +48,7 @@ def local_queue_path(database_url: str) -> Path:
 
 
 def make_huey(settings: Settings, *, name: str | None = None) -> Huey:
-    name = name or queue_name()
+    name = name or settings.queue_name.strip() or DEFAULT_QUEUE_NAME
     broker = (settings.broker_url or "").strip()
     if broker:
         if not broker.startswith(("redis://", "rediss://", "unix://")):

@@ -18,9 +18,8 @@ from googleapiclient.errors import HttpError
 
 from hub.errors import ProviderError, RetriableProviderError
 from plugins.gsuite.auth import SCOPES, client_id
-from plugins.gsuite.settings import AUTHORIZED_USER, SERVICE_ACCOUNT, GoogleSettings
+from plugins.gsuite.settings import AUTHORIZED_USER, PROVIDER, SERVICE_ACCOUNT, GoogleSettings
 
-PROVIDER = "Google Workspace"
 QUOTA_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
 SCOPE_REASONS = frozenset({"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"})
 DISABLED_REASONS = frozenset({"accessNotConfigured", "SERVICE_DISABLED"})

@@ -12,15 +12,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from hub.errors import ConfigError, HubError
 from hub.provider import CheckResult, Provider, ProviderSettings, Sandbox, Source
 from hub.roster import STAFF_ROLES, STUDENT, Item, RosterRecord, Skip, normalize_email
-from plugins.gsuite.client import DirectoryClient
-from plugins.gsuite.errors import PROVIDER
 from plugins.gsuite.selection import Selection, load_selection
-from plugins.gsuite.settings import GROUP_SETTINGS, OU_SETTINGS, SERVICE_ACCOUNT, GoogleSettings
+from plugins.gsuite.settings import (
+    GROUP_SETTINGS,
+    OU_SETTINGS,
+    PROVIDER,
+    SERVICE_ACCOUNT,
+    GoogleSettings,
+)
+
+if TYPE_CHECKING:
+    from plugins.gsuite.client import DirectoryClient
 
 NOTHING_CHOSEN = (
     "gsuite: choose who to sync: set student_ous, teacher_ous or admin_ous (OU paths such as "
@@ -46,6 +53,10 @@ class GoogleProvider(Provider):
     def client(self) -> DirectoryClient:
         """Built on first use, so a bad key surfaces as a ConfigError where it is used."""
         if self._client is None:
+            # The Google client libraries load on first use: every CLI command pays for
+            # importing this plugin, few of them talk to Google.
+            from plugins.gsuite.client import DirectoryClient
+
             self._client = DirectoryClient(self.config, http=self._http)
         return self._client
 

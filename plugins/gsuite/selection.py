@@ -10,12 +10,14 @@ held in memory.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from hub.errors import ProviderError
 from hub.roster import ADMIN, STUDENT, TEACHER
-from plugins.gsuite.client import DirectoryClient
-from plugins.gsuite.errors import PROVIDER
-from plugins.gsuite.settings import GoogleSettings
+from plugins.gsuite.settings import PROVIDER, GoogleSettings
+
+if TYPE_CHECKING:
+    from plugins.gsuite.client import DirectoryClient
 
 ROLE_OF_SETTING = {
     "student_ous": STUDENT,

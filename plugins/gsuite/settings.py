@@ -14,6 +14,8 @@ from pydantic import BeforeValidator, Field, SecretStr, ValidationInfo, field_va
 
 from hub.provider import ProviderSettings, split_list
 
+PROVIDER = "Google Workspace"
+
 DEFAULT_ENDPOINT = "https://admin.googleapis.com/"
 DEFAULT_TOKEN_URI = "https://oauth2.googleapis.com/token"
 MAX_PAGE_SIZE = 500  # users.list refuses more per page
