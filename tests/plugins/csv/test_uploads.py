@@ -363,6 +363,23 @@ def test_rejected_file_writes_nothing_but_the_upload_record(
     assert stored.errors == outcome.result["errors"] and stored.content is None
 
 
+def test_over_large_file_writes_nothing(
+    hub: Hub, north: School, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from plugins.csv import reader
+
+    monkeypatch.setattr(reader, "MAX_BYTES", 1000)
+    content = xlsx({"Student": [HEADER, ["ok@example.org", "Ok", "Fine", "", ""]]})
+    assert len(content) > 1000
+    before = table_counts(hub)
+    outcome = upload(hub, north, content, name="big.xlsx")
+    assert outcome.result["status"] == "rejected"
+    [error] = outcome.result["errors"]
+    assert (error["sheet"], error["row"], error["column"]) == ("big.xlsx", 0, None)
+    assert "the limit is" in error["message"]
+    assert table_counts(hub) == before
+
+
 def test_unknown_school_is_a_usage_error(hub: Hub) -> None:
     with pytest.raises(UsageError, match="unknown school"):
         process_upload(
