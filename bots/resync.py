@@ -109,7 +109,8 @@ def render(
 
 
 def snapshot_of(hub: Hub, tracked: list[Tracked]) -> list[dict[str, Any]]:
-    return [_run_json(hub, item.run_id) for item in tracked]
+    """Every tracked run at once: one query for the runs, one for their issues."""
+    return runs.runs_json(hub, runs.get_runs(hub, [item.run_id for item in tracked]))
 
 
 def _run_json(hub: Hub, run_id: str) -> dict[str, Any]:

@@ -93,12 +93,6 @@ def open_engine(url: str) -> Engine:
     return engine
 
 
-def forget_migrated() -> None:
-    """Tests that drop and recreate databases call this."""
-    with _lock:
-        _migrated.clear()
-
-
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits on success and rolls back on any error."""

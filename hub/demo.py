@@ -21,20 +21,19 @@ from rich.markup import escape
 from sqlalchemy.engine import make_url
 
 from hub import accounts, integrations, runs, schools
-from hub.cli.credentials import CredentialsFile
+from hub.cli.accounts import UPLOAD_COUNT_KEYS, import_spreadsheet
 from hub.cli.output import one_line, table
 from hub.context import Hub
 from hub.errors import UsageError
 from hub.models import School
 from hub.provider import Provider
 from hub.sandbox import LoopbackServer
+from hub.sync import COUNT_KEYS
 
 ACTOR = "demo"
 SPREADSHEET_SCHOOL = "Demo Spreadsheet School"
 SAMPLE_NAME = "demo-accounts.xlsx"
 ACCOUNTS_SHOWN = 5
-COUNT_KEYS = ("created", "updated", "deactivated", "reactivated", "unchanged", "skipped")
-UPLOAD_COUNT_KEYS = ("created", "updated", "unchanged", "passwords_generated")
 
 Log = Callable[[str], None]
 
@@ -167,26 +166,20 @@ def _demo_spreadsheet(hub: Hub, log: Log, workdir: Path) -> dict[str, Any]:
         "error": None,
     }
     try:
-        from plugins.csv.uploads import process_upload
-
         filename, content = sample_spreadsheet()
         entry["file"] = filename
         school = _school(hub, SPREADSHEET_SCHOOL)
         entry["school"] = schools.school_json(school)
         log(f"spreadsheet: importing {filename} into {school.name}")
-        with CredentialsFile.reserve(school_name=school.name, directory=workdir) as sheet:
-            outcome = process_upload(
-                hub,
-                school_id=school.id,
-                filename=filename,
-                content=content,
-                dry_run=False,
-                actor=ACTOR,
-            )
-            result = dict(outcome.result)
-            result["credentials_file"] = (
-                sheet.write(outcome.credentials_csv) if outcome.credentials_csv else None
-            )
+        result = import_spreadsheet(
+            hub,
+            school,
+            filename=filename,
+            content=content,
+            dry_run=False,
+            actor=ACTOR,
+            directory=workdir,
+        )
         entry["result"] = result
         listed = accounts.list_accounts(hub, school_id=school.id)
         entry["accounts_total"] = len(listed)

@@ -1,6 +1,8 @@
 """One small family of errors, classified by what the caller should do with them.
 
-Messages never contain tokens, passwords or student data beyond an id or an email.
+Messages never contain tokens, passwords or student data beyond an id or an email. A single
+record a provider cannot use is not an error at all: the provider yields a
+:class:`hub.roster.Skip` and the run goes on.
 """
 
 from __future__ import annotations
@@ -41,7 +43,3 @@ class RetriableProviderError(ProviderError):
 class CursorExpired(ProviderError):
     """The stored incremental cursor is missing or older than the provider keeps changes for;
     the engine falls back to a full run."""
-
-
-class RecordSkipped(HubError):
-    """One record cannot be used (no email, unknown role); the run goes on without it."""

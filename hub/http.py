@@ -59,6 +59,17 @@ def wait_for(base: float) -> Callable[[RetryCallState], float]:
     return wait
 
 
+def retry_policy(attempts: int, backoff: float | None = None) -> Retrying:
+    """Every provider's retry policy: only :class:`RetriableProviderError` is retried, at most
+    ``attempts`` tries, waiting as :func:`wait_for` says; the last error is re-raised."""
+    return Retrying(
+        retry=retry_if_exception_type(RetriableProviderError),
+        stop=stop_after_attempt(attempts),
+        wait=wait_for(BACKOFF if backoff is None else backoff),
+        reraise=True,
+    )
+
+
 class HttpClient:
     """A provider's HTTP session. ``describe`` turns a fatal answer into a message that says
     what to do; subclasses override it for their protocol (401 → which credential to fix)."""
@@ -119,13 +130,7 @@ class HttpClient:
     def request(
         self, method: str, path: str, params: dict[str, Any] | None = None
     ) -> httpx.Response:
-        retrying = Retrying(
-            retry=retry_if_exception_type(RetriableProviderError),
-            stop=stop_after_attempt(self.attempts),
-            wait=wait_for(self.backoff),
-            reraise=True,
-        )
-        return retrying(self._once, method, self.url(path), params)
+        return retry_policy(self.attempts, self.backoff)(self._once, method, self.url(path), params)
 
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
         response = self.request("GET", path, params)

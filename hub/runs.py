@@ -9,22 +9,22 @@ queued run through ``running`` to ``succeeded``, ``failed``, ``held`` or ``dry_r
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import col
 
 from hub import audit
 from hub.context import Hub
 from hub.errors import CursorExpired, HubError, UsageError
-from hub.integrations import build_provider
+from hub.integrations import build_provider, get_integration
 from hub.models import Integration, Run, RunIssue, iso, utcnow
 from hub.provider import Provider
 from hub.sync import COUNT_KEYS, ISSUE_CAP, Issue, Plan, apply_plan, hold_reason, plan_sync
+from hub.worker import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,6 @@ FAILED = "failed"
 HELD = "held"
 DRY_RUN = "dry_run"
 TRIGGERS = ("manual", "schedule", "chat", "api")
-HEARTBEAT_SECONDS = 15.0
 
 Progress = Callable[[int, int | None], None]
 
@@ -64,11 +63,7 @@ def request_run(
     if trigger not in TRIGGERS:
         msg = f"unknown trigger '{trigger}' (one of: {', '.join(TRIGGERS)})"
         raise UsageError(msg)
-    with hub.session() as session:
-        integration = session.get(Integration, integration_id.strip())
-    if integration is None:
-        msg = f"unknown integration '{integration_id}' (see 'rosterhub integration list')"
-        raise UsageError(msg)
+    integration = get_integration(hub, integration_id)
     if not integration.enabled:
         msg = f"integration '{integration.id}' is disabled; enable it before syncing"
         raise UsageError(msg)
@@ -126,7 +121,10 @@ def _existing_run(hub: Hub, integration_id: str, scheduled_for: datetime | None)
 
 def execute(hub: Hub, run_id: str, *, progress: Progress | None = None) -> Run:
     """Run a queued run to its end state and return it. A run that is not queued (another
-    worker took it, or it already ended) is returned as it is, so redelivery is harmless."""
+    worker took it, or it already ended) is returned as it is, so redelivery is harmless.
+
+    While it executes (planning and apply alike), a :class:`hub.worker.Heartbeat` stamps
+    the run, whether it runs in a worker or in-line in the CLI."""
     now = utcnow()
     with hub.transaction() as session:
         claimed = session.execute(
@@ -143,12 +141,13 @@ def execute(hub: Hub, run_id: str, *, progress: Progress | None = None) -> Run:
     if not claimed:
         return run
     try:
-        with hub.session() as session:
-            integration = session.get(Integration, run.integration_id)
-        if integration is None:
-            msg = f"integration '{run.integration_id}' no longer exists"
-            raise HubError(msg)
-        _execute(hub, run, integration, progress)
+        with Heartbeat(hub, run_id):
+            with hub.session() as session:
+                integration = session.get(Integration, run.integration_id)
+            if integration is None:
+                msg = f"integration '{run.integration_id}' no longer exists"
+                raise HubError(msg)
+            _execute(hub, run, integration, progress)
     except HubError as exc:
         _fail(hub, run, _one_line(exc))
     except SQLAlchemyError as exc:
@@ -211,13 +210,12 @@ def _execute(hub: Hub, run: Run, integration: Integration, progress: Progress | 
 def _plan(
     hub: Hub, run: Run, integration: Integration, provider: Provider, progress: Progress | None
 ) -> Plan:
-    beat = _Heartbeat(hub, run.id, progress)
     options: dict[str, Any] = {
         "integration_id": integration.id,
         "school_id": integration.school_id,
         "source": integration.provider,
         "admin_implies_teacher": integration.admin_implies_teacher,
-        "progress": beat,
+        "progress": progress,
     }
     note: Issue | None = None
     with hub.engine.connect() as conn:
@@ -234,27 +232,6 @@ def _plan(
     if note is not None:
         plan.issues.insert(0, note)
     return plan
-
-
-class _Heartbeat:
-    """Passes progress on and, every HEARTBEAT_SECONDS, stamps the run so a watcher can tell
-    a long run from a dead worker."""
-
-    def __init__(self, hub: Hub, run_id: str, progress: Progress | None) -> None:
-        self.hub, self.run_id, self.progress = hub, run_id, progress
-        self.last = time.monotonic()
-
-    def __call__(self, done: int, total: int | None) -> None:
-        if self.progress is not None:
-            self.progress(done, total)
-        if time.monotonic() - self.last >= HEARTBEAT_SECONDS:
-            self.last = time.monotonic()
-            with self.hub.engine.begin() as conn:
-                conn.execute(
-                    update(_run_table)
-                    .where(_run_table.c.id == self.run_id)
-                    .values(heartbeat_at=utcnow())
-                )
 
 
 def _close(
@@ -422,9 +399,11 @@ def approve(hub: Hub, run_id: str, *, actor: str) -> Run:
             stale = apply_plan(conn, plan, now=now, guard=True)
             _store_cursor(conn, plan, cursor_before=plan.cursor_before)
             already = conn.execute(
-                select(_issue_table.c.id).where(_issue_table.c.run_id == run.id)
-            ).all()
-            room = max(0, ISSUE_CAP - len(already))
+                select(func.count())
+                .select_from(_issue_table)
+                .where(_issue_table.c.run_id == run.id)
+            ).scalar_one()
+            room = max(0, ISSUE_CAP - already)
             extra = stale[:room]
             if len(stale) > room and room:
                 extra = [
@@ -481,15 +460,42 @@ def list_runs(
         return list(session.scalars(query))
 
 
+def get_runs(hub: Hub, run_ids: list[str]) -> list[Run]:
+    """Several runs in one query, in the order asked; an unknown id fails as in get_run."""
+    wanted = [run_id.strip() for run_id in run_ids]
+    with hub.session() as session:
+        found = {run.id: run for run in session.scalars(select(Run).where(col(Run.id).in_(wanted)))}
+    for run_id, key in zip(run_ids, wanted, strict=True):
+        if key not in found:
+            msg = f"unknown run '{run_id}' (see 'rosterhub runs list')"
+            raise UsageError(msg)
+    return [found[key] for key in wanted]
+
+
 def run_json(hub: Hub, run: Run) -> dict[str, Any]:
     """A run in the exact INTERFACE shape, issues included."""
+    return runs_json(hub, [run])[0]
+
+
+def runs_json(hub: Hub, found: list[Run]) -> list[dict[str, Any]]:
+    """Runs in the exact INTERFACE shape, issues included (read in one query for all)."""
     t = _issue_table
-    with hub.engine.connect() as conn:
-        rows = conn.execute(
-            select(t.c.severity, t.c.external_id, t.c.email, t.c.message)
-            .where(t.c.run_id == run.id)
-            .order_by(t.c.id)
-        ).all()
+    issues: dict[str, list[dict[str, Any]]] = {run.id: [] for run in found}
+    if issues:
+        with hub.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.c.run_id, t.c.severity, t.c.external_id, t.c.email, t.c.message)
+                .where(t.c.run_id.in_(list(issues)))
+                .order_by(t.c.id)
+            ).all()
+        for run_id, s, ext, email, message in rows:
+            issues[run_id].append(
+                {"severity": s, "external_id": ext, "email": email, "message": message}
+            )
+    return [_run_doc(run, issues[run.id]) for run in found]
+
+
+def _run_doc(run: Run, issues: list[dict[str, Any]]) -> dict[str, Any]:
     counts = run.counts or {}
     return {
         "id": run.id,
@@ -499,9 +505,6 @@ def run_json(hub: Hub, run: Run) -> dict[str, Any]:
         "started_at": iso(run.started_at or run.created_at),
         "finished_at": iso(run.finished_at),
         "counts": {key: int(counts.get(key, 0)) for key in COUNT_KEYS},
-        "issues": [
-            {"severity": s, "external_id": ext, "email": email, "message": message}
-            for s, ext, email, message in rows
-        ],
+        "issues": issues,
         "error": run.error,
     }

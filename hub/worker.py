@@ -3,8 +3,9 @@
 The same :func:`execute_run` serves the worker thread inside ``rosterhub serve`` and every
 ``rosterhub worker`` process. :func:`hub.runs.execute` claims a run with one conditional
 UPDATE (queued -> running), so however many times its id is delivered, it executes once.
-While it executes, a side thread writes its heartbeat every few seconds (also while the
-engine applies, when it cannot); a ``running`` run whose heartbeat stops (the process was
+While it executes, :func:`hub.runs.execute` keeps a :class:`Heartbeat` side thread writing
+its heartbeat every few seconds (also while the engine applies, when it cannot), in a worker
+and in-line in the CLI alike; a ``running`` run whose heartbeat stops (the process was
 killed, the machine died) is failed by :func:`reap_stale_runs` and its slot freed. Apply is
 one transaction, so such a run has written nothing.
 """
@@ -31,8 +32,7 @@ log = logging.getLogger(__name__)
 _run = Run.__table__  # type: ignore[attr-defined]
 
 HEARTBEAT_SECONDS = 10.0
-# Generous: a run executed in-line by ``rosterhub sync`` beats only while it reads the
-# provider, not during its final apply.
+# Generous: a long apply holds the database, so its beats can wait until it commits.
 STALE_AFTER = timedelta(minutes=5)
 # A running run with no heartbeat at all (written by something older); give it long.
 UNWATCHED_STALE_AFTER = timedelta(hours=6)
@@ -52,7 +52,8 @@ def beat(hub: Hub, run_id: str) -> None:
 
 
 class Heartbeat:
-    """Writes the run's heartbeat from a side thread while the run executes."""
+    """Writes the run's heartbeat from a side thread while the run executes (used by
+    :func:`hub.runs.execute`, so every way of executing a run beats the same way)."""
 
     def __init__(self, hub: Hub, run_id: str, *, every: float | None = None) -> None:
         self.hub, self.run_id = hub, run_id
@@ -91,8 +92,7 @@ def execute_run(hub: Hub, run_id: str) -> str | None:
         return None
     log.info("run %s: executing", run_id)
     try:
-        with Heartbeat(hub, run_id):
-            run = runs.execute(hub, run_id)
+        run = runs.execute(hub, run_id)  # beats while it executes
     except Exception as exc:  # noqa: BLE001 - the run must not stay 'running' forever
         log.exception("run %s crashed", run_id)
         _fail(hub, run_id, f"internal error ({type(exc).__name__}); nothing was applied")

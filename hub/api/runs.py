@@ -33,7 +33,7 @@ def list_runs(
     if integration_id is not None:
         integration_id = visible_integration(hub, principal, integration_id).id
     found = runs.list_runs(hub, integration_id=integration_id, school_id=school_id, limit=limit)
-    return JSONResponse([runs.run_json(hub, run) for run in found])
+    return JSONResponse(runs.runs_json(hub, found))
 
 
 @router.get("/runs/{run_id}", summary="One run with its counts and issues")

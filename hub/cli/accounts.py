@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +14,9 @@ from hub.cli.app import app, group
 from hub.cli.credentials import CredentialsFile
 from hub.cli.output import REJECTED, JsonFlag, emit, stderr_console, table
 from hub.cli.runtime import actor, cli_hub
+from hub.context import Hub
 from hub.errors import UsageError
+from hub.models import School
 
 accounts_app = group("accounts", "List a school's accounts and add one by hand.")
 
@@ -168,6 +171,47 @@ def read_upload(path: Path) -> bytes:
         raise UsageError(msg) from None
 
 
+def import_spreadsheet(
+    hub: Hub,
+    school: School,
+    *,
+    filename: str,
+    content: bytes,
+    dry_run: bool,
+    actor: str,
+    credentials: Path | None = None,
+    directory: Path | None = None,
+) -> dict[str, Any]:
+    """Process an accounts spreadsheet; the upload result, with any generated passwords written
+    to a credentials file reserved beforehand (``credentials``, or a default name in
+    ``directory``) and its path as ``credentials_file``. A dry run reserves no file."""
+    from plugins.csv.uploads import process_upload
+
+    with ExitStack() as stack:
+        sheet = (
+            None
+            if dry_run
+            else stack.enter_context(
+                CredentialsFile.reserve(
+                    school_name=school.name, path=credentials, directory=directory
+                )
+            )
+        )
+        outcome = process_upload(
+            hub,
+            school_id=school.id,
+            filename=filename,
+            content=content,
+            dry_run=dry_run,
+            actor=actor,
+        )
+        result = dict(outcome.result)
+        result["credentials_file"] = (
+            sheet.write(outcome.credentials_csv) if sheet and outcome.credentials_csv else None
+        )
+    return result
+
+
 @app.command("import")
 def import_(
     file: Annotated[
@@ -181,36 +225,18 @@ def import_(
     json_mode: JsonFlag = False,
 ) -> None:
     """Import an accounts spreadsheet into a school (adds and updates, never deactivates)."""
-    from plugins.csv.uploads import process_upload
-
     content = read_upload(file)
     with cli_hub() as hub:
         target = schools.resolve_school(hub, school)
-        if dry_run:
-            outcome = process_upload(
-                hub,
-                school_id=target.id,
-                filename=file.name,
-                content=content,
-                dry_run=True,
-                actor=actor(),
-            )
-            result = dict(outcome.result)
-            result["credentials_file"] = None
-        else:
-            with CredentialsFile.reserve(school_name=target.name, path=credentials) as sheet:
-                outcome = process_upload(
-                    hub,
-                    school_id=target.id,
-                    filename=file.name,
-                    content=content,
-                    dry_run=False,
-                    actor=actor(),
-                )
-                result = dict(outcome.result)
-                result["credentials_file"] = (
-                    sheet.write(outcome.credentials_csv) if outcome.credentials_csv else None
-                )
+        result = import_spreadsheet(
+            hub,
+            target,
+            filename=file.name,
+            content=content,
+            dry_run=dry_run,
+            actor=actor(),
+            credentials=credentials,
+        )
     emit(result, json_mode=json_mode, human=lambda console: show_upload(console, result))
     if result.get("status") == "rejected":
         errors = len(result.get("errors") or [])

@@ -21,10 +21,10 @@ from hub.cli.output import (
 )
 from hub.cli.progress import SyncProgress
 from hub.cli.runtime import actor, cli_hub
+from hub.sync import COUNT_KEYS
 
 runs_app = group("runs", "See, and approve, sync runs.")
 
-COUNT_KEYS = ("created", "updated", "deactivated", "reactivated", "unchanged", "skipped")
 ISSUES_SHOWN = 20
 
 

@@ -16,22 +16,25 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from hub import audit
+from hub.bulk import insert_many, insert_returning, timestamp
 from hub.context import Hub
 from hub.errors import HubError, UsageError
 from hub.models import ACTIVE, CSV, Account, Membership, School, Upload, utcnow
 from hub.passwords import generate_password, hash_password, verify_password
 from hub.roster import roles_text
+from hub.schools import get_school
+from hub.sync import ACCOUNT_COLUMNS, MEMBERSHIP_COLUMNS, chunks
 from plugins.csv.layout import ADDITIONAL_SCHOOLS, EMAIL, PASSWORD, SHEETS, escape_formula
 from plugins.csv.reader import Issue, source_name
 from plugins.csv.validate import Person, Validation, validate_file
@@ -126,7 +129,7 @@ def confirm_upload(hub: Hub, *, upload_id: str, actor: str | None) -> UploadOutc
         _finish_pending(hub, upload.id, status=EXPIRED)
         msg = f"the preview of upload {upload.id} is more than an hour old; send the file again"
         raise UsageError(msg)
-    school = _school(hub, upload.school_id)
+    school = get_school(hub, upload.school_id)
     names = _school_ids(hub)
     validation = validate_file(upload.content, filename=upload.filename, schools=names)
     if not validation.ok:  # a school named in the file was renamed or removed meanwhile
@@ -148,7 +151,7 @@ def _receive(
     hub: Hub, school_id: str, filename: str, content: bytes, actor: str | None
 ) -> tuple[School, dict[str, str], Validation, Upload]:
     """The school, every school's id by name, the file's validation and its (unsaved) record."""
-    school = _school(hub, school_id)
+    school = get_school(hub, school_id)
     names = _school_ids(hub)
     validation = validate_file(content, filename=filename, schools=names)
     label = source_name(content, filename)[:255]
@@ -294,8 +297,11 @@ class _Plan:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
     warnings: list[Issue] = field(default_factory=list)
     jobs: list[_Job] = field(default_factory=list)
-    new_accounts: list[dict[str, Any]] = field(default_factory=list)
-    new_memberships: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    now: datetime = field(default_factory=utcnow)
+    # (email, first name, last name, password hash)
+    new_accounts: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    # (email, account id or None when the account is new too, school id, roles)
+    new_memberships: list[tuple[str, int | None, str, str]] = field(default_factory=list)
     name_updates: list[dict[str, Any]] = field(default_factory=list)
     password_updates: list[dict[str, Any]] = field(default_factory=list)
     membership_updates: list[dict[str, Any]] = field(default_factory=list)
@@ -312,7 +318,7 @@ def _make_plan(
 ) -> _Plan:
     """What applying the file does, given what exists. With unsettled password work the plan
     lists it in ``jobs`` (run them, then plan again); with all of it settled it is complete."""
-    plan = _Plan()
+    plan = _Plan(now=now)
     names_by_id = {sid: name for name, sid in school_ids.items()}
     for person in people:
         email = person.email
@@ -342,17 +348,10 @@ def _make_plan(
             if job not in passwords.settled:
                 plan.jobs.append(job)
             plan.new_accounts.append(
-                {
-                    "email": email,
-                    "first_name": person.first_name,
-                    "last_name": person.last_name,
-                    "password_hash": passwords.settled.get(job) or None,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                (email, person.first_name, person.last_name, passwords.settled.get(job) or None)
             )
             for sid in targets:
-                plan.new_memberships.append((email, _new_membership(sid, roles, now)))
+                plan.new_memberships.append((email, None, sid, roles))
             plan.counts["created"] += 1
             if generated:
                 plan.counts["passwords_generated"] += 1
@@ -403,7 +402,7 @@ def _make_plan(
         for sid in targets:
             member = snapshot.memberships.get((account.id, sid))
             if member is None:
-                plan.new_memberships.append((email, _new_membership(sid, roles, now)))
+                plan.new_memberships.append((email, account.id, sid, roles))
                 changed = changed or sid != school.id
             elif member.integration_id is not None:
                 plan.warnings.append(
@@ -424,20 +423,6 @@ def _make_plan(
         else:
             plan.counts["updated" if changed else "unchanged"] += 1
     return plan
-
-
-def _new_membership(school_id: str, roles: str, now: datetime) -> dict[str, Any]:
-    return {
-        "school_id": school_id,
-        "roles": roles,
-        "status": ACTIVE,
-        "integration_id": None,
-        "source": CSV,
-        "external_id": None,
-        "record_hash": None,
-        "created_at": now,
-        "updated_at": now,
-    }
 
 
 def _involved(school: School, people: list[Person], school_ids: dict[str, str]) -> set[str]:
@@ -542,12 +527,13 @@ def _apply(
 
 def _write(session: Session, plan: _Plan) -> None:
     """The plan as bulk statements (one executemany each), inside the caller's transaction."""
+    conn = session.connection()
+    stamp = timestamp(conn, plan.now)
     ids: dict[str, int] = {}
     if plan.new_accounts:
-        inserted = session.execute(
-            insert(_account).returning(_account.c.id, _account.c.email), plan.new_accounts
-        )
-        ids = {row.email: row.id for row in inserted}
+        rows = [(*account, stamp, stamp) for account in plan.new_accounts]
+        inserted = insert_returning(conn, _account, ACCOUNT_COLUMNS, rows, ("id", "email"))
+        ids = {email: account_id for account_id, email in inserted}
     if plan.name_updates:
         session.execute(
             update(_account)
@@ -567,13 +553,26 @@ def _write(session: Session, plan: _Plan) -> None:
             plan.password_updates,
         )
     if plan.new_memberships:
-        missing = {email for email, _ in plan.new_memberships if email not in ids}
-        for chunk in _chunks(sorted(missing)):
-            query = select(_account.c.id, _account.c.email).where(_account.c.email.in_(chunk))
-            ids.update({row.email: row.id for row in session.execute(query)})
-        session.execute(
-            insert(_membership),
-            [{**values, "account_id": ids[email]} for email, values in plan.new_memberships],
+        # Existing accounts' ids come from the plan's own read; new ones from the insert above.
+        insert_many(
+            conn,
+            _membership,
+            MEMBERSHIP_COLUMNS,
+            [
+                (
+                    ids[email] if aid is None else aid,
+                    sid,
+                    roles,
+                    ACTIVE,
+                    None,  # integration_id
+                    CSV,
+                    None,  # external_id
+                    None,  # record_hash
+                    stamp,
+                    stamp,
+                )
+                for email, aid, sid, roles in plan.new_memberships
+            ],
         )
     if plan.membership_updates:
         session.execute(
@@ -627,15 +626,6 @@ def _issue_dicts(issues: Iterable[Issue]) -> list[dict[str, Any]]:
     return [issue.as_dict() for issue in issues]
 
 
-def _school(hub: Hub, school_id: str) -> School:
-    with hub.session() as session:
-        school = session.get(School, school_id)
-    if school is None:
-        msg = f"unknown school '{school_id}'"
-        raise UsageError(msg)
-    return school
-
-
 def _school_ids(hub: Hub) -> dict[str, str]:
     """Every school's id by its name (Additional Schools are given by name)."""
     with hub.session() as session:
@@ -651,6 +641,5 @@ def _age(created_at: datetime) -> timedelta:
     return datetime.now(UTC) - created_at
 
 
-def _chunks(values: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
+def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    return chunks(values, _CHUNK)

@@ -20,10 +20,9 @@ from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 import hub.http
-from hub.errors import ProviderError, RetriableProviderError
+from hub.errors import ProviderError
 from plugins.gsuite.auth import build_credentials
 from plugins.gsuite.errors import PROVIDER, from_http_error, from_refresh_error, unreachable
 from plugins.gsuite.settings import GoogleSettings
@@ -76,12 +75,7 @@ class DirectoryClient:
         self, request: HttpRequest, *, what: str, not_found: str | None = None
     ) -> dict[str, Any]:
         """Execute with bounded retries; ``not_found`` is the message for a 404."""
-        retrying = Retrying(
-            retry=retry_if_exception_type(RetriableProviderError),
-            stop=stop_after_attempt(self.attempts),
-            wait=hub.http.wait_for(hub.http.BACKOFF),
-            reraise=True,
-        )
+        retrying = hub.http.retry_policy(self.attempts)
         result: dict[str, Any] = retrying(self._once, request, what, not_found)
         return result
 
