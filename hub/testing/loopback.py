@@ -14,12 +14,15 @@ import uvicorn
 
 
 def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on right now: tests never depend on a fixed one."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
 
 
 class LoopbackServer:
+    """uvicorn serving ``app`` on ``host`` in a daemon thread; :attr:`url` is where it listens."""
+
     def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int | None = None) -> None:
         self.host = host
         self.port = port or free_port(host)
@@ -41,6 +44,7 @@ class LoopbackServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> LoopbackServer:
+        """Start serving and return once the server accepts connections."""
         self.thread.start()
         deadline = time.monotonic() + 15
         while not self.server.started:
@@ -51,6 +55,7 @@ class LoopbackServer:
         return self
 
     def stop(self) -> None:
+        """Stop serving and wait for the thread to end."""
         self.server.should_exit = True
         self.thread.join(timeout=10)
 

@@ -1,12 +1,15 @@
 """A provider installed as a separate distribution is found through the ``rosterhub``
-entry-point group and syncs like a built-in one, with nothing in ``hub/`` changed."""
+entry-point group, syncs like a built-in one with nothing in ``hub/`` changed, and passes the
+same conformance suite as the built-ins through the kit's public import."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,44 +17,13 @@ from hub import runs
 from hub.context import Hub
 from hub.integrations import create_integration
 from hub.plugins import make_plugin_manager
+from hub.provider import Provider
+from hub.roster import ADMIN, STUDENT
 from hub.schools import create_school
+from hub.testing import ConformanceTests, ProviderCase, serve
 from tests.fakes import accounts
 
-PLUGIN = '''
-"""Acme SIS: a district's own student information system."""
-
-from pydantic import SecretStr
-
-from hub import hookimpl
-from hub.provider import CheckResult, Provider, ProviderSettings
-from hub.roster import RosterRecord, Skip
-
-
-class AcmeProvider(Provider):
-    name = "acme"
-    title = "Acme SIS"
-
-    class Settings(ProviderSettings):
-        campus: str
-        api_key: SecretStr
-
-    def check(self):
-        return CheckResult(ok=True, message="ok")
-
-    def sources(self):
-        return []
-
-    def fetch(self):
-        campus = self.settings.campus
-        yield RosterRecord("a-1", f"ada@{campus}.example", "Ada", "Lovelace", frozenset({"student"}))
-        yield RosterRecord("a-2", f"alan@{campus}.example", "Alan", "Turing", frozenset({"admin"}))
-        yield Skip("parent record; not synced", external_id="a-3")
-
-
-@hookimpl
-def rosterhub_register_providers():
-    return [AcmeProvider]
-'''
+SOURCE = Path(__file__).parent / "acme_sis"
 
 
 @pytest.fixture
@@ -59,9 +31,7 @@ def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     """Install ``acme_sis`` 1.0 the way pip would leave it: a package and a dist-info whose
     entry_points.txt names it in the ``rosterhub`` group."""
     site = tmp_path / "site"
-    package = site / "acme_sis"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text(PLUGIN, encoding="utf-8")
+    shutil.copytree(SOURCE, site / "acme_sis", ignore=shutil.ignore_patterns("__pycache__"))
     info = site / "acme_sis-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text(
@@ -80,10 +50,19 @@ def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     try:
         yield site
     finally:
-        sys.modules.pop("acme_sis", None)
+        for name in [n for n in sys.modules if n == "acme_sis" or n.startswith("acme_sis.")]:
+            del sys.modules[name]
 
 
-def test_an_installed_provider_syncs(hub: Hub, installed: Path) -> None:
+@pytest.fixture
+def acme_url(installed: Path) -> Iterator[str]:
+    from acme_sis.sandbox import AcmeSandbox
+
+    with serve(AcmeSandbox().app) as url:
+        yield url
+
+
+def test_an_installed_provider_syncs(hub: Hub, acme_url: str) -> None:
     plugged = Hub(settings=hub.settings, engine=hub.engine, pm=make_plugin_manager())
     assert "acme" in plugged.registry.names()
     school = create_school(plugged, name="Acme Middle", actor="test")
@@ -91,7 +70,7 @@ def test_an_installed_provider_syncs(hub: Hub, installed: Path) -> None:
         plugged,
         school_id=school.id,
         provider="acme",
-        settings={"campus": "north"},
+        settings={"campus": "north", "base_url": acme_url},
         secrets={"api_key": "acme-key-123"},
         actor="test",
     )
@@ -103,3 +82,36 @@ def test_an_installed_provider_syncs(hub: Hub, installed: Path) -> None:
     assert got["alan@north.example"]["roles"] == ["admin", "teacher"]
     assert {a["source"] for a in got.values()} == {"acme"}
     assert "acme-key-123" not in str(run)
+
+
+class TestAcmeConformance(ConformanceTests):
+    """The built-ins' suite, run against the installed third-party provider."""
+
+    @pytest.fixture
+    def case(self, installed: Path) -> Iterator[ProviderCase]:
+        from acme_sis import AcmeProvider
+        from acme_sis.sandbox import AcmeSandbox
+
+        sandbox = AcmeSandbox()
+        made: list[Provider] = []
+
+        with serve(sandbox.app) as url:
+
+            def make(**overrides: Any) -> Provider:
+                values = {**sandbox.settings(url), "api_key": sandbox.api_key, **overrides}
+                provider = AcmeProvider(AcmeProvider.parse_settings(values))
+                made.append(provider)
+                return provider
+
+            yield ProviderCase(
+                make_provider=make,
+                sandbox=sandbox,
+                expected={
+                    "a-1": ("ada@north.example", frozenset({STUDENT}), True),
+                    "a-2": ("alan@north.example", frozenset({ADMIN}), True),
+                },
+                small_page={"page_size": "1"},
+                auth_hint="check api_key",
+            )
+            for provider in made:
+                provider.close()
