@@ -5,6 +5,7 @@ same conformance suite as the built-ins through the kit's public import."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -115,3 +116,89 @@ class TestAcmeConformance(ConformanceTests):
             )
             for provider in made:
                 provider.close()
+
+
+CARELESS = """
+import sys
+sys.path.insert(0, {site!r})
+
+from collections.abc import Iterator
+
+import pytest
+from acme_sis import AcmeProvider
+from acme_sis.sandbox import AcmeSandbox
+
+from hub.provider import CheckResult
+from hub.testing import ConformanceTests, ProviderCase, serve
+
+
+class StopsAfterOnePage(AcmeProvider):
+    def _page(self, page):
+        people, _ = super()._page(page)
+        return people, None
+
+
+class LeaksTheKey(AcmeProvider):
+    def check(self):
+        found = super().check()
+        key = self.acme.api_key.get_secret_value()
+        return CheckResult(found.ok, f"{{found.message}} (api_key={{key}})", found.sources)
+
+
+class Base(ConformanceTests):
+    provider = AcmeProvider
+
+    @pytest.fixture
+    def case(self) -> Iterator[ProviderCase]:
+        sandbox = AcmeSandbox()
+        with serve(sandbox.app) as url:
+            def make(**overrides):
+                values = {{**sandbox.settings(url), "api_key": sandbox.api_key, **overrides}}
+                return self.provider(self.provider.parse_settings(values))
+
+            yield ProviderCase(
+                make_provider=make,
+                sandbox=sandbox,
+                expected={{
+                    "a-1": ("ada@north.example", frozenset({{"student"}}), True),
+                    "a-2": ("alan@north.example", frozenset({{"admin"}}), True),
+                }},
+                small_page={{"page_size": "1"}},
+                auth_hint="check api_key",
+            )
+
+
+class TestStopsAfterOnePage(Base):
+    provider = StopsAfterOnePage
+
+
+class TestLeaksTheKey(Base):
+    provider = LeaksTheKey
+"""
+
+
+def test_the_suite_fails_a_provider_that_breaks_the_rules(installed: Path, tmp_path: Path) -> None:
+    """The kit's suite is not a formality: a provider that stops reading after one page, or
+    that puts its API key in a message, fails exactly the checks for those rules."""
+    suite = tmp_path / "suite" / "test_careless.py"
+    suite.parent.mkdir()
+    suite.write_text(CARELESS.format(site=str(installed)), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider", str(suite)],
+        cwd=suite.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    failed = sorted(
+        line.split("::", 1)[1].split(" ", 1)[0]
+        for line in done.stdout.splitlines()
+        if line.startswith("FAILED ")
+    )
+    assert failed == [
+        "TestLeaksTheKey::test_secrets_never_in_messages",
+        "TestStopsAfterOnePage::test_detects_a_page_loop",
+        "TestStopsAfterOnePage::test_pages_to_the_end",
+    ], done.stdout
+    assert "3 failed, 17 passed" in done.stdout, done.stdout
