@@ -157,8 +157,8 @@ def _served(database_url: str) -> Iterator[tuple[str, str, str, str]]:
     from hub.context import open_hub
     from hub.integrations import create_integration
     from hub.plugins import make_plugin_manager
-    from hub.sandbox import LoopbackServer
     from hub.schools import create_school
+    from hub.testing import LoopbackServer
 
     settings = get_settings(database_url=database_url, secret_key=Fernet.generate_key().decode())
     hub = open_hub(settings, pm=make_plugin_manager(extra=[DistrictPlugin()]))

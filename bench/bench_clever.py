@@ -72,7 +72,7 @@ def figures(*, users: int) -> list[Figure]:
 @contextmanager
 def _served(users: int) -> Iterator[str]:
     """The same sandbox district (seed 0) served by a child process on a free port."""
-    from hub.sandbox import free_port
+    from hub.testing import free_port
 
     port = free_port()
     child = subprocess.Popen(

@@ -1,7 +1,9 @@
 """rosterhub core.
 
 A provider plugin needs only ``from hub import hookimpl`` plus the provider vocabulary in
-:mod:`hub.provider` and :mod:`hub.roster`; everything else in this package is the hub's own.
+:mod:`hub.provider`, :mod:`hub.roster` and :mod:`hub.errors`, optionally the REST client base in
+:mod:`hub.http`, and for its tests the kit in :mod:`hub.testing` (``docs/plugins.md`` is the
+guide); everything else in this package is the hub's own.
 """
 
 from __future__ import annotations

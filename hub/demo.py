@@ -27,8 +27,8 @@ from hub.context import Hub
 from hub.errors import UsageError
 from hub.models import School
 from hub.provider import Provider
-from hub.sandbox import LoopbackServer
 from hub.sync import COUNT_KEYS
+from hub.testing import LoopbackServer
 
 ACTOR = "demo"
 SPREADSHEET_SCHOOL = "Demo Spreadsheet School"

@@ -13,6 +13,16 @@ and in ``rosterhub_mysis/__init__.py``::
     @hookimpl
     def rosterhub_register_providers():
         return [MySisProvider]
+
+A module that is not installed as a distribution can be named in ``ROSTERHUB_EXTRA_PLUGINS``
+(comma-separated import paths) instead. Every process (a CLI command, ``serve``, ``worker``)
+builds its own plugin manager when it starts, imports every plugin module then, and checks that
+each function marked ``@hookimpl`` names a hook below: a misspelt hook name stops start-up
+(``unknown hook``) rather than being silently ignored. Keep a plugin module cheap to import
+(load heavy client libraries on first use): most CLI commands import it.
+
+The provider contract itself, and every rule a provider must know, is :mod:`hub.provider`;
+``docs/plugins.md`` is the plugin author's guide.
 """
 
 from __future__ import annotations
@@ -31,8 +41,12 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 
 @hookspec
 def rosterhub_register_providers() -> list[type[Provider]]:  # type: ignore[empty-body]
-    """Return provider classes (subclasses of :class:`hub.provider.Provider`).
+    """Return provider classes (subclasses of :class:`hub.provider.Provider`), not instances.
 
-    Called once when the plugin manager is built; every plugin's list is collected. Two
-    providers with the same ``name`` are a configuration error.
+    Called once per process, with no arguments, when the provider registry is built from the
+    plugin manager; the lists of every plugin that implements it are collected (no plugin's
+    answer hides another's) and their order does not matter. Returning ``None`` or ``[]``
+    registers nothing. Two different classes with the same ``name`` are a configuration error
+    that stops start-up; the same class returned twice counts once. The hub instantiates a
+    provider itself, once per run or check, so registering must not connect anywhere.
     """

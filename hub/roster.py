@@ -40,7 +40,8 @@ class RosterRecord:
 @dataclass(frozen=True, slots=True)
 class Skip:
     """A record the provider could not turn into a person; becomes a run issue and counts
-    as ``skipped``."""
+    as ``skipped``. With an ``external_id`` it also says the person is still there, so a full
+    run does not deactivate their membership; without one it protects nobody."""
 
     message: str
     external_id: str | None = None
@@ -50,7 +51,8 @@ class Skip:
 
 @dataclass(frozen=True, slots=True)
 class Cursor:
-    """Where the next incremental run starts reading changes (opaque to the hub)."""
+    """Where the next incremental run starts reading changes (opaque to the hub). A stream
+    yields at most one; if it yields several, the last one wins."""
 
     value: str
 

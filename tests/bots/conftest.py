@@ -27,7 +27,7 @@ from hub.context import Hub
 from hub.plugins import make_plugin_manager
 from hub.provider import CheckResult, Provider, ProviderSettings, Source
 from hub.roster import Item, RosterRecord
-from hub.sandbox import serve
+from hub.testing import serve
 from tests.bots.fake_slack import FakeFile, FakeSlack
 
 TOKEN = "xoxb-test-0000-secret-bot-token"

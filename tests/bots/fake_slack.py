@@ -1,5 +1,5 @@
 """A small fake of the Slack Web API (and of Slack's file and response_url hosts), served on
-loopback with :func:`hub.sandbox.serve`. It answers the methods the app uses the way Slack
+loopback with :func:`hub.testing.serve`. It answers the methods the app uses the way Slack
 does and records every call, so tests assert on what the app actually sent."""
 
 from __future__ import annotations

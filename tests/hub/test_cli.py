@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hub.sandbox import serve
+from hub.testing import serve
 from tests.hub.cli_support import TOKEN, Cli, RosterStore, make_cli, sandbox_app
 
 RUN_KEYS = {
@@ -450,7 +450,6 @@ GOOD_CSV = (
 
 
 def test_import_applies_and_writes_credentials(cli: Cli, school: dict[str, str]) -> None:
-    pytest.importorskip("plugins.csv.uploads")
     Path("accounts.csv").write_text(GOOD_CSV)
     result = cli.ok("import", "accounts.csv", "--school", "Lincoln High")
     assert set(result) == {"status", "counts", "errors", "warnings", "credentials_file"}
@@ -484,7 +483,6 @@ def test_import_applies_and_writes_credentials(cli: Cli, school: dict[str, str])
 def test_import_to_a_chosen_credentials_path(
     cli: Cli, school: dict[str, str], tmp_path: Path
 ) -> None:
-    pytest.importorskip("plugins.csv.uploads")
     Path("accounts.csv").write_text(GOOD_CSV)
     target = tmp_path / "out" / "passwords.csv"
     target.parent.mkdir()
@@ -496,7 +494,6 @@ def test_import_to_a_chosen_credentials_path(
 
 
 def test_import_dry_run_writes_nothing(cli: Cli, school: dict[str, str]) -> None:
-    pytest.importorskip("plugins.csv.uploads")
     Path("accounts.csv").write_text(GOOD_CSV)
     result = cli.ok("import", "accounts.csv", "--school", "Lincoln High", "--dry-run")
     assert result["status"] == "dry_run"
@@ -507,7 +504,6 @@ def test_import_dry_run_writes_nothing(cli: Cli, school: dict[str, str]) -> None
 
 
 def test_import_rejected_exits_4_with_the_result(cli: Cli, school: dict[str, str]) -> None:
-    pytest.importorskip("plugins.csv.uploads")
     Path("bad.csv").write_text(
         "Email,First Name,Last Name,Role\nnot-an-email,Grace,Hopper,Admin\nok@example.org,Ok,Person,Student\n"
     )
@@ -539,7 +535,6 @@ def test_import_missing_file_or_school_exit_2(cli: Cli, school: dict[str, str]) 
 
 
 def test_template_is_a_readable_workbook(cli: Cli) -> None:
-    pytest.importorskip("plugins.csv.template")
     doc = cli.ok("template")
     assert doc == {"path": "rosterhub-accounts-template.xlsx"}
     sheets = pd.read_excel(doc["path"], sheet_name=None, dtype=str, engine="calamine")

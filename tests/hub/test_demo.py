@@ -33,7 +33,6 @@ def demo_hub(sqlite_url: str) -> Iterator[Hub]:
 def test_demo_syncs_each_sandbox_and_survives_a_broken_plugin(
     demo_hub: Hub, tmp_path: Path
 ) -> None:
-    pytest.importorskip("plugins.csv.uploads")
     lines: list[str] = []
     report = run_demo(demo_hub, log=lines.append, workdir=tmp_path)
     json.dumps(report)  # the --json document
@@ -70,7 +69,6 @@ def test_demo_syncs_each_sandbox_and_survives_a_broken_plugin(
 
 def test_demo_command_on_the_embedded_default(tmp_path: Path) -> None:
     """The real thing: the installed providers' sandboxes, SQLite in the working directory."""
-    pytest.importorskip("plugins.csv.uploads")
     runner = CliRunner()
     first = runner.invoke(app, ["demo", "--json"])
     report = json.loads(first.stdout)

@@ -23,8 +23,8 @@ from hub.integrations import create_integration, update_integration
 from hub.models import Account, AuditEvent, Membership, Run, utcnow
 from hub.plugins import make_plugin_manager
 from hub.queue import get_queue, set_queue, submit
-from hub.sandbox import free_port
 from hub.schools import create_school
+from hub.testing import free_port
 from hub.worker import STOPPED_MESSAGE, execute_run, reap_stale_runs
 from tests.conftest import REDIS_URL, _truncate_all, make_settings, needs_postgres, needs_redis
 from tests.service import fake_provider

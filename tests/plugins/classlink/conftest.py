@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from hub.roster import ADMIN, STUDENT, TEACHER, Cursor, RosterRecord, Skip
-from hub.sandbox import serve
+from hub.roster import ADMIN, STUDENT, TEACHER
+from hub.testing import serve
 from plugins.classlink.provider import OneRosterProvider
 from plugins.classlink.sandbox import OneRosterSandbox
 
@@ -59,21 +59,6 @@ def expected_records(
         role = {"student": STUDENT, "teacher": TEACHER}[user["role"]]
         expected[f"{server.tenant_id}:{sid}"] = (user["email"].lower(), frozenset({role}), True)
     return expected
-
-
-def drain(items: Any) -> tuple[list[RosterRecord], list[Skip], list[Cursor]]:
-    records: list[RosterRecord] = []
-    skips: list[Skip] = []
-    cursors: list[Cursor] = []
-    for item in items:
-        if isinstance(item, RosterRecord):
-            records.append(item)
-        elif isinstance(item, Skip):
-            skips.append(item)
-        else:
-            assert isinstance(item, Cursor)
-            cursors.append(item)
-    return records, skips, cursors
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from hub.testing import ConformanceTests, ProviderCase
 from plugins.classlink.sandbox import OneRosterSandbox
 from tests.plugins.classlink.conftest import MakeProvider, expected_records
-from tests.providers.conformance import ConformanceTests, ProviderCase
 
 
 class TestClassLinkConformance(ConformanceTests):

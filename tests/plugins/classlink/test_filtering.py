@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.classlink.filtering import FilterError, parse_filter
+from plugins.classlink.sandbox.filtering import FilterError, parse_filter
 
 ADA = {
     "sourcedId": "u1",

@@ -11,11 +11,11 @@ import pytest
 from hub.errors import ConfigError, CursorExpired, ProviderError
 from hub.plugins import Registry, make_plugin_manager
 from hub.roster import ADMIN, TEACHER, Cursor
-from hub.sandbox import serve
+from hub.testing import drain, serve
 from plugins.classlink.provider import CURSOR_FORMAT, OneRosterProvider
 from plugins.classlink.sandbox import ROOTS, OneRosterSandbox
-from plugins.classlink.tenant import DISTRICT, ELM, OAK, PINE, user_11
-from tests.plugins.classlink.conftest import MakeProvider, drain, expected_records
+from plugins.classlink.sandbox.tenant import DISTRICT, ELM, OAK, PINE, user_11
+from tests.plugins.classlink.conftest import MakeProvider, expected_records
 
 
 def _users_requests(district: OneRosterSandbox) -> list[dict[str, str]]:

@@ -15,11 +15,12 @@ from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_HMAC_SHA256, Client
 from oauthlib.oauth1.rfc5849 import utils
 
 from hub.errors import ProviderError
+from hub.testing import drain
 from plugins.classlink.client import OneRosterClient
 from plugins.classlink.sandbox import ROOTS, OneRosterSandbox
 from plugins.classlink.settings import ClassLinkSettings
 from plugins.classlink.signing import OAuth1Signer
-from tests.plugins.classlink.conftest import MakeProvider, drain
+from tests.plugins.classlink.conftest import MakeProvider
 
 
 def _pct(value: str) -> str:

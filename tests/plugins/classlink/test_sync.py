@@ -7,15 +7,11 @@ from typing import Any
 
 import pytest
 
+from hub import accounts, integrations, runs, schools
 from hub.context import Hub
-from hub.sandbox import serve
+from hub.testing import serve
 from plugins.classlink.sandbox import OneRosterSandbox
 from tests.plugins.classlink.conftest import expected_records
-
-runs = pytest.importorskip("hub.runs")
-schools = pytest.importorskip("hub.schools")
-integrations = pytest.importorskip("hub.integrations")
-accounts = pytest.importorskip("hub.accounts")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hub.sandbox import serve
+from hub.testing import serve
 from plugins.clever.provider import CleverProvider
 from plugins.clever.sandbox import CleverSandbox
 from tests.plugins.clever.expectations import MakeProvider

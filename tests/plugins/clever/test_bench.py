@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-bench_clever = pytest.importorskip("bench.bench_clever")
-pytest.importorskip("bench.figure")
-pytest.importorskip("hub.runs")
+from bench import bench_clever
 
 
 def test_figures_measure_both_sides() -> None:

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from hub.testing import ConformanceTests, ProviderCase
 from plugins.clever.sandbox import CleverSandbox
 from tests.plugins.clever.expectations import MakeProvider, expected_records
-from tests.providers.conformance import ConformanceTests, ProviderCase
 
 
 class TestCleverConformance(ConformanceTests):

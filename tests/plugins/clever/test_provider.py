@@ -15,11 +15,10 @@ import hub.http
 from hub.errors import ConfigError, CursorExpired, ProviderError
 from hub.plugins import Registry, make_plugin_manager
 from hub.roster import Cursor, RosterRecord, Skip
-from hub.sandbox import serve
+from hub.testing import drain, serve
 from plugins.clever.provider import CleverProvider
 from plugins.clever.sandbox import CleverSandbox
 from tests.plugins.clever.expectations import MakeProvider, expected_records
-from tests.providers.conformance import drain
 
 # -- registration and settings ---------------------------------------------------------------
 

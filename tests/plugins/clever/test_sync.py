@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
+from hub import accounts, integrations, runs, schools
+from hub.context import Hub
 from plugins.clever.sandbox import CleverSandbox
 from tests.plugins.clever.expectations import expected_records
-
-runs = pytest.importorskip("hub.runs")
-integrations = pytest.importorskip("hub.integrations")
-schools = pytest.importorskip("hub.schools")
-accounts = pytest.importorskip("hub.accounts")
-
-from hub.context import Hub  # noqa: E402
 
 
 def connect(hub: Hub, url: str, district: CleverSandbox, **settings: str) -> str:

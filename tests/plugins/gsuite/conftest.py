@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from hub.sandbox import serve
+from hub.testing import serve
 from plugins.gsuite.provider import GoogleProvider
 from plugins.gsuite.sandbox import GoogleSandbox
 

@@ -3,7 +3,7 @@ from the provider's own matching code), so the tests check the mapping independe
 
 from __future__ import annotations
 
-from plugins.gsuite.domain import Domain
+from plugins.gsuite.sandbox import Domain
 
 ROLES_BY_LABEL: dict[str, frozenset[str]] = {
     "student": frozenset({"student"}),

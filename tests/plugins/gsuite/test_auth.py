@@ -10,10 +10,10 @@ import httpx
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from hub.testing import drain
 from plugins.gsuite.auth import SCOPES
 from plugins.gsuite.sandbox import SA_EMAIL, GoogleSandbox
 from tests.plugins.gsuite.conftest import MakeProvider
-from tests.providers.conformance import drain
 
 
 def issued_grants(sandbox: GoogleSandbox) -> list[tuple[str, frozenset[str]]]:

@@ -12,10 +12,10 @@ from googleapiclient.http import HttpMockSequence
 
 from hub.errors import ProviderError, RetriableProviderError
 from hub.http import PageLoop
+from hub.testing import drain
 from plugins.gsuite.client import DirectoryClient
 from plugins.gsuite.provider import GoogleProvider
 from plugins.gsuite.settings import GoogleSettings
-from tests.providers.conformance import drain
 
 ENDPOINT = "https://admin.example.test/"
 

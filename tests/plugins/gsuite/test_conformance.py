@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from hub.testing import ConformanceTests, ProviderCase
 from plugins.gsuite.sandbox import GoogleSandbox
 from tests.plugins.gsuite.conftest import MakeProvider
 from tests.plugins.gsuite.expected import expected_roster
-from tests.providers.conformance import ConformanceTests, ProviderCase
 
 
 class TestGoogleConformance(ConformanceTests):

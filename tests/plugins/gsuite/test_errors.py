@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 
 from hub.errors import ConfigError, ProviderError, RetriableProviderError
-from hub.sandbox import free_port
+from hub.testing import drain, free_port
 from plugins.gsuite.provider import GoogleProvider
 from plugins.gsuite.sandbox import GoogleSandbox
 from tests.plugins.gsuite.conftest import MakeProvider
-from tests.providers.conformance import drain
 
 
 def fails(provider: GoogleProvider) -> str:

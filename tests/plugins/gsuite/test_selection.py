@@ -6,10 +6,10 @@ import pytest
 
 from hub.errors import ConfigError
 from hub.roster import RosterRecord
+from hub.testing import drain
 from plugins.gsuite.sandbox import GoogleSandbox
 from plugins.gsuite.selection import under
 from tests.plugins.gsuite.conftest import MakeProvider
-from tests.providers.conformance import drain
 
 NO_GROUPS = {"teacher_groups": "", "admin_groups": ""}
 

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
+from hub import accounts, integrations, runs, schools
 from hub.context import Hub
 from plugins.gsuite.sandbox import GoogleSandbox
-
-runs = pytest.importorskip("hub.runs")
-schools = pytest.importorskip("hub.schools")
-integrations = pytest.importorskip("hub.integrations")
-accounts = pytest.importorskip("hub.accounts")
 
 
 def sync(hub: Hub, integration_id: str) -> dict[str, Any]:

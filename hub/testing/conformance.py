@@ -1,64 +1,94 @@
-"""The provider conformance tests: every provider passes the same checks against its
-loopback sandbox. A provider's test module does::
+"""The provider conformance suite: every provider, built in or third party, passes the same
+checks against its loopback sandbox. A provider's test module does::
 
-    from tests.providers.conformance import ConformanceTests
+    from hub.testing import ConformanceTests, ProviderCase
 
-    class TestCleverConformance(ConformanceTests):
+    class TestMySisConformance(ConformanceTests):
         @pytest.fixture
         def case(self) -> Iterator[ProviderCase]:
-            ...yield a ProviderCase for the Clever sandbox...
+            ...start the sandbox, yield a ProviderCase for it...
 
-The sandbox control object (``case.sandbox``) must offer:
+``ProviderCase.sandbox`` must offer :class:`hub.testing.SandboxControls` (``fail_next``,
+``loop_pages``, ``revoke``); :class:`hub.testing.BaseSandbox` provides them.
 
-- ``fail_next(status, times=1, headers=None)``: the next ``times`` API requests answer ``status``;
-- ``loop_pages()``: from now on a "next page" points back at the page just served;
-- ``revoke()``: the configured credentials are refused from now on (401).
+Needs pytest (``pip install 'rosterhub[testing]'``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
+from hub import http
 from hub.errors import ProviderError
 from hub.provider import Provider
-from hub.roster import Cursor, RosterRecord, Skip
+from hub.roster import Cursor, Item, RosterRecord, Skip
+from hub.testing.sandbox import SandboxControls
+
+Expected = dict[str, tuple[str | None, frozenset[str], bool]]
 
 
 @dataclass
 class ProviderCase:
+    """One provider wired to its running sandbox, and what it must yield from it."""
+
     make_provider: Callable[..., Provider]
     """Builds the provider connected to the running sandbox; keyword overrides are settings."""
-    sandbox: Any
-    expected: dict[str, tuple[str | None, frozenset[str], bool]]
+    sandbox: SandboxControls
+    """The running sandbox's controls."""
+    expected: Expected
     """external_id -> (email, hub roles, active) for every record fetch() must yield."""
-    small_page: dict[str, Any]
+    small_page: dict[str, object]
     """Settings overrides that make the sandbox serve the roster over several pages."""
     auth_hint: str
     """A phrase the message for refused credentials must contain (what to fix)."""
 
 
-def drain(provider: Provider) -> tuple[list[RosterRecord], list[Skip], list[Cursor]]:
+def drain(source: Provider | Iterable[Item]) -> tuple[list[RosterRecord], list[Skip], list[Cursor]]:
+    """Read a provider's whole ``fetch()`` (or any item stream) into records, skips and cursors;
+    anything else in the stream fails the test, as it would fail a run."""
+    items = source.fetch() if isinstance(source, Provider) else source
     records: list[RosterRecord] = []
     skips: list[Skip] = []
     cursors: list[Cursor] = []
-    for item in provider.fetch():
+    for item in items:
         if isinstance(item, RosterRecord):
             records.append(item)
         elif isinstance(item, Skip):
             skips.append(item)
-        else:
+        elif isinstance(item, Cursor):
             cursors.append(item)
+        else:
+            msg = f"the provider yielded {type(item).__name__}, not a RosterRecord, Skip or Cursor"
+            raise AssertionError(msg)
     return records, skips, cursors
 
 
+def _secrets(provider: Provider) -> list[str]:
+    values = []
+    for key in type(provider).secret_keys():
+        value = getattr(provider.settings, key, None)
+        if value is not None and hasattr(value, "get_secret_value") and value.get_secret_value():
+            values.append(value.get_secret_value())
+    return values
+
+
 class ConformanceTests:
+    """Subclass it in a test module named ``test_*.py`` and override :meth:`case`."""
+
     @pytest.fixture
     def case(self) -> Iterator[ProviderCase]:  # pragma: no cover - overridden
+        """The provider under test and its sandbox; every subclass overrides it."""
         raise NotImplementedError
+
+    @pytest.fixture(autouse=True)
+    def _instant_retries(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Retries built on :mod:`hub.http` wait 0 s here: the suite counts retries, and a
+        test of bounded retries would otherwise wait out the whole backoff."""
+        monkeypatch.setattr(http, "BACKOFF", 0.0)
+        monkeypatch.setattr(http, "MAX_WAIT", 0.05)
 
     def test_maps_every_record(self, case: ProviderCase) -> None:
         records, _, _ = drain(case.make_provider())
@@ -104,11 +134,11 @@ class ConformanceTests:
 
     def test_secrets_never_in_messages(self, case: ProviderCase) -> None:
         provider = case.make_provider()
+        secrets = _secrets(provider)
         case.sandbox.revoke()
         result = provider.check()
-        for key in type(provider).secret_keys():
-            value = getattr(provider.settings, key, None)
-            if value is not None and hasattr(value, "get_secret_value"):
-                secret = value.get_secret_value()
-                if secret:
-                    assert secret not in result.message
+        with pytest.raises(ProviderError) as info:
+            drain(provider)
+        for secret in secrets:
+            assert secret not in result.message
+            assert secret not in str(info.value)

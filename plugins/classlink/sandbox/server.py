@@ -2,7 +2,7 @@
 and the tests.
 
 It speaks the real protocol: every request must carry a valid OAuth 1.0a HMAC-SHA256
-signature (checked by :mod:`plugins.classlink.verify`), collections page with ``limit`` and
+signature (checked by :mod:`plugins.classlink.sandbox.verify`), collections page with ``limit`` and
 ``offset`` and report ``X-Total-Count``, ``filter`` and ``sort`` work, and errors come as
 imsx status bodies. The same data is served under the 1.1 root and the 1.2 rostering root.
 
@@ -27,9 +27,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from plugins.classlink.filtering import FilterError, parse_filter
-from plugins.classlink.tenant import build_tenant, stamp
-from plugins.classlink.verify import NonceBook, SignatureRefused, verify_request
+from hub.testing import BaseSandbox
+from plugins.classlink.sandbox.filtering import FilterError, parse_filter
+from plugins.classlink.sandbox.tenant import build_tenant, stamp
+from plugins.classlink.sandbox.verify import NonceBook, SignatureRefused, verify_request
 
 ROOTS = ("/ims/oneroster/v1p1", "/ims/oneroster/rostering/v1p2")
 DEFAULT_LIMIT = 100
@@ -79,10 +80,12 @@ def _org_ids(user: dict[str, Any]) -> set[str]:
     return ids
 
 
-class OneRosterSandbox:
-    """The ASGI app and its control surface."""
+class OneRosterSandbox(BaseSandbox):
+    """The ASGI app and its control surface. ``fail_next`` answers before any other check;
+    after ``loop_pages`` ``offset`` is ignored, so every "next page" is the first page again."""
 
     def __init__(self, *, seed: int = 0, people: int = 40) -> None:
+        super().__init__()
         tenant = build_tenant(seed=seed, people=people)
         self.orgs: list[dict[str, Any]] = tenant.orgs
         self.users: list[dict[str, Any]] = tenant.users
@@ -94,9 +97,6 @@ class OneRosterSandbox:
         self.requests: list[Received] = []
         self._lock = threading.Lock()
         self._nonces = NonceBook()
-        self._failures: list[tuple[int, dict[str, str]]] = []
-        self._revoked = False
-        self._looping = False
         self._with_total = True
         self._limit_cap: int | None = None
         routes = [
@@ -132,19 +132,6 @@ class OneRosterSandbox:
         return {"client_secret": self.client_secret}
 
     # -- controls ----------------------------------------------------------------------------
-    def fail_next(self, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
-        """The next ``times`` requests answer ``status`` (before any other check)."""
-        with self._lock:
-            self._failures.extend([(status, dict(headers or {}))] * times)
-
-    def loop_pages(self) -> None:
-        """From now on ``offset`` is ignored: every "next page" is the first page again."""
-        self._looping = True
-
-    def revoke(self) -> None:
-        """The configured key is refused from now on (401)."""
-        self._revoked = True
-
     def omit_total_count(self) -> None:
         """Stop sending ``X-Total-Count`` (some servers do not)."""
         self._with_total = False
@@ -184,20 +171,18 @@ class OneRosterSandbox:
 
     # -- request handling ------------------------------------------------------------------
     def _secret_for(self, key: str) -> str | None:
-        if self._revoked or not _same(key, self.client_id):
+        if self.revoked or not _same(key, self.client_id):
             return None
         return self.client_secret
 
     def _guard(self, handler: Callable[[Request], Response]) -> Handler:
         async def endpoint(request: Request) -> Response:
             params = dict(request.query_params)
-            with self._lock:
-                failure = self._failures.pop(0) if self._failures else None
+            failure = self.faults.take()
             if failure is not None:
-                status, headers = failure
                 self.requests.append(Received(request.url.path, params, False))
-                response = imsx_error(status, "server_busy", f"simulated {status}")
-                response.headers.update(headers)
+                response = imsx_error(failure.status, "server_busy", f"simulated {failure.status}")
+                response.headers.update(failure.headers)
                 return response
             try:
                 verify_request(
@@ -245,7 +230,7 @@ class OneRosterSandbox:
             items = sorted(items, key=lambda item: str(item.get(field, "")), reverse=reverse)
         if self._limit_cap is not None:
             limit = min(limit, self._limit_cap)
-        if self._looping:
+        if self.looping:
             offset = 0
         page = items[offset : offset + limit]
         headers = {"X-Total-Count": str(len(items))} if self._with_total else {}
