@@ -13,8 +13,6 @@ never overwritten with stale data.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +26,7 @@ from sqlmodel import Session
 
 from hub import audit
 from hub.bulk import insert_many, insert_returning, timestamp
+from hub.cells import csv_bytes
 from hub.context import Hub
 from hub.errors import HubError, UsageError
 from hub.models import ACTIVE, CSV, Account, Membership, School, Upload, utcnow
@@ -35,7 +34,7 @@ from hub.passwords import generate_password, hash_password, verify_password
 from hub.roster import roles_text
 from hub.schools import get_school
 from hub.sync import ACCOUNT_COLUMNS, MEMBERSHIP_COLUMNS, chunks
-from plugins.csv.layout import ADDITIONAL_SCHOOLS, EMAIL, PASSWORD, SHEETS, escape_formula
+from plugins.csv.layout import ADDITIONAL_SCHOOLS, EMAIL, PASSWORD, SHEETS
 from plugins.csv.reader import Issue, source_name
 from plugins.csv.validate import Person, Validation, validate_file
 
@@ -173,11 +172,7 @@ def result_json(upload: Upload) -> dict[str, Any]:
 
 def credentials_csv(rows: Iterable[tuple[str, str, str, str, str]]) -> bytes:
     """The generated passwords as CSV, every cell safe to open in a spreadsheet program."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CREDENTIALS_HEADER)
-    writer.writerows([escape_formula(value) for value in row] for row in rows)
-    return buffer.getvalue().encode("utf-8")
+    return csv_bytes(CREDENTIALS_HEADER, rows)
 
 
 # -- what exists ---------------------------------------------------------------------------------
