@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlmodel import col
 
+from bots import state
 from bots.conversation import Person, UploadConversation
 from bots.replies import CANCEL, CHOOSE_SCHOOL, CONFIRM, Outcome
 from hub import schools
@@ -224,3 +225,18 @@ def test_a_confirm_click_by_another_slack_user_does_nothing(
     assert replies
     assert not any("already applied" in p["text"] for p in slack.fake.posted(other_dm))
     assert slack.fake.shared_files(other_dm) == []
+
+
+def test_choosing_a_school_one_does_not_administer_says_the_same_as_an_unknown_one(
+    hub: Hub, lincoln: str, jefferson: str
+) -> None:
+    talk, files = UploadConversation(hub, surface="web"), Files()
+    answers = [
+        talk.on_choice(channel="D-pat", person=PAT, choice=CHOOSE_SCHOOL, value=ref, files=files)
+        for ref in (jefferson, "sch_nosuchsch")
+    ]
+    assert [a.replies[0].text for a in answers] == [
+        "You're not an active admin at that school, so I can't take files for it."
+    ] * 2
+    stored = state.load(hub, channel="D-pat", user=PAT.user)
+    assert stored.school_id is None
