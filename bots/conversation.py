@@ -6,7 +6,9 @@ they pressed or which file they shared, and gets back :class:`~bots.replies.Outc
 render. State lives in the database (:mod:`bots.state`), so a restart loses nothing.
 
 The order of checks on a file is the point: the sender must be an active admin *before* the
-file is even described, and its size and type must pass *before* it is read.
+file is even described, and its size and type must pass *before* it is read. What they upload
+may touch only the schools where they are an active admin (checked again on Confirm), and an
+admin of several schools always picks the school for each upload.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from bots.replies import (
     Outcome,
 )
 from hub import audit
+from hub.actors import Actor
 from hub.context import Hub
 from hub.errors import HubError
 from hub.models import ACTIVE, Account, Membership, School, Upload
@@ -152,6 +155,10 @@ class UploadConversation:
     def actor(self, person: Person) -> str:
         return f"{self.surface}:{person.user}"
 
+    def uploader(self, person: Person, schools: list[School]) -> Actor:
+        """The person as the upload service sees them: only the schools they administer now."""
+        return Actor.at(self.actor(person), (school.id for school in schools))
+
     # -- entry points ---------------------------------------------------------------------
 
     def on_text(self, *, channel: str, person: Person, text: str, files: FileSource) -> Outcome:
@@ -242,7 +249,7 @@ class UploadConversation:
             return self._ask_school(
                 channel, person, schools, pending={"id": file_id, "thread": thread}
             )
-        return self._process(channel, person, school, file_id, files, outcome)
+        return self._process(channel, person, schools, school, file_id, files, outcome)
 
     def on_choice(
         self, *, channel: str, person: Person, choice: str, value: str, files: FileSource
@@ -342,7 +349,9 @@ class UploadConversation:
         pending = st.change(self.hub, channel=channel, user=person.user, mutate=mutate)
         if pending and pending.get("id"):
             outcome = Outcome(clicked_note=school.name, thread=pending.get("thread"))
-            return self._process(channel, person, school, str(pending["id"]), files, outcome)
+            return self._process(
+                channel, person, schools, school, str(pending["id"]), files, outcome
+            )
         return Outcome(clicked_note=school.name).say(
             f"OK, {school.name}. {ASK_BULK}",
             buttons=(Button("Yes", BULK_YES, style="primary"), Button("No", BULK_NO)),
@@ -359,6 +368,7 @@ class UploadConversation:
         self,
         channel: str,
         person: Person,
+        schools: list[School],
         school: School,
         file_id: str,
         files: FileSource,
@@ -386,7 +396,7 @@ class UploadConversation:
                 school_id=school.id,
                 filename=meta.name,
                 content=content,
-                actor=self.actor(person),
+                actor=self.uploader(person, schools),
             )
         except HubError as exc:
             return outcome.say(f"I couldn't read `{meta.name}`: {exc}", about_file=True)
@@ -447,9 +457,8 @@ class UploadConversation:
         if verdict == "busy":
             return Outcome(clicked_note="Applying…").say("I'm already applying that upload.")
         if verdict == "stale":
-            return self._not_pending(upload_id)
-        with self.hub.session() as session:
-            upload = session.get(Upload, upload_id)
+            return self._not_pending(person, upload_id)
+        upload = self._own(person, upload_id)
         outcome = Outcome(clicked_note="Confirmed")
         if upload is None:
             self._set(channel, person, st.AWAITING_FILE, clear_upload=True)
@@ -463,11 +472,11 @@ class UploadConversation:
             )
         try:
             applied = uploads.confirm_upload(
-                self.hub, upload_id=upload_id, actor=self.actor(person)
+                self.hub, upload_id=upload_id, actor=self.uploader(person, schools)
             )
         except HubError as exc:
             self._set(channel, person, st.AWAITING_FILE, clear_upload=True)
-            if self._status(upload_id) == uploads.EXPIRED:
+            if self._status(person, upload_id) == uploads.EXPIRED:
                 self._record(person, "chat.upload.expired", upload_id, school_id=school.id)
                 outcome.clicked_note = "Expired"
                 return outcome.say(
@@ -477,7 +486,7 @@ class UploadConversation:
                 )
             outcome.clicked_note = "Not applied"
             return outcome.say(f"I couldn't apply `{upload.filename}`: {exc}")
-        self._set(channel, person, st.START, clear_upload=True)
+        self._set(channel, person, st.START, clear_upload=True, forget_school=True)
         result = applied.result
         if result.get("status") != "applied":
             outcome.clicked_note = "Not applied"
@@ -509,13 +518,19 @@ class UploadConversation:
         )
         return outcome
 
-    def _status(self, upload_id: str) -> str | None:
+    def _own(self, person: Person, upload_id: str) -> Upload | None:
+        """The upload, if this person made it: a button carrying someone else's upload id
+        learns nothing about it."""
         with self.hub.session() as session:
             upload = session.get(Upload, upload_id)
+        return upload if upload is not None and upload.actor == self.actor(person) else None
+
+    def _status(self, person: Person, upload_id: str) -> str | None:
+        upload = self._own(person, upload_id)
         return upload.status if upload is not None else None
 
-    def _not_pending(self, upload_id: str) -> Outcome:
-        status = self._status(upload_id)
+    def _not_pending(self, person: Person, upload_id: str) -> Outcome:
+        status = self._status(person, upload_id)
         if status == uploads.APPLIED:
             return Outcome(clicked_note="Already applied").say(
                 "That upload was already applied; nothing more to do."
@@ -533,11 +548,12 @@ class UploadConversation:
             if s.state == st.PREVIEW and s.upload_id == upload_id:
                 s.state = st.AWAITING_FILE
                 s.upload_id = None
+                s.school_id = None  # an admin of several schools picks again for the next file
                 return True
             return False
 
         if not st.change(self.hub, channel=channel, user=person.user, mutate=mutate):
-            return self._not_pending(upload_id)
+            return self._not_pending(person, upload_id)
         self._discard(upload_id, person)
         self._record(person, "chat.upload.cancel", upload_id)
         return Outcome(clicked_note="Cancelled").say(
@@ -582,14 +598,25 @@ class UploadConversation:
         except HubError as exc:
             log.warning("could not discard upload %s: %s", upload_id, exc)
 
-    def _set(self, channel: str, person: Person, state: str, *, clear_upload: bool = False) -> None:
-        """Move the dialogue on; leaving a waiting preview discards it."""
+    def _set(
+        self,
+        channel: str,
+        person: Person,
+        state: str,
+        *,
+        clear_upload: bool = False,
+        forget_school: bool = False,
+    ) -> None:
+        """Move the dialogue on; leaving a waiting preview discards it. ``forget_school``: the
+        upload is over, so an admin of several schools picks the school again next time."""
 
         def mutate(s: st.State) -> str | None:
             abandoned = s.upload_id if s.state == st.PREVIEW and state != st.PREVIEW else None
             s.state = state
             if clear_upload or abandoned:
                 s.upload_id = None
+            if forget_school:
+                s.school_id = None
             return abandoned
 
         abandoned = st.change(self.hub, channel=channel, user=person.user, mutate=mutate)

@@ -7,10 +7,10 @@ carry counts and issues.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from hub.cells import csv_bytes
 
 SHOWN_ERRORS = 20
 SHOWN_ISSUES = 5
@@ -41,20 +41,21 @@ def problem_lines(problems: Iterable[Mapping[str, Any]], *, limit: int) -> list[
 
 
 def problems_csv(problems: Iterable[Mapping[str, Any]]) -> bytes:
-    """All validation problems as a CSV a person can sort and filter (UTF-8 with BOM for Excel)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["Sheet", "Row", "Column", "Message"])
-    for p in problems:
-        writer.writerow(
-            [
+    """All validation problems as a CSV a person can sort and filter (UTF-8 with BOM for Excel).
+    Sheet names and messages quote the uploaded file, so every cell is formula-escaped."""
+    return csv_bytes(
+        ("Sheet", "Row", "Column", "Message"),
+        (
+            (
                 p.get("sheet") or "",
                 p.get("row") or "",
                 p.get("column") or "",
                 p.get("message") or "",
-            ]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+            )
+            for p in problems
+        ),
+        bom=True,
+    )
 
 
 def upload_counts(counts: Mapping[str, Any]) -> str:

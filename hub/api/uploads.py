@@ -60,7 +60,7 @@ def upload(
         filename=filename,
         content=content,
         dry_run=dry_run,
-        actor=principal.actor,
+        actor=principal.as_actor(),
     )
     result: dict[str, Any] = dict(outcome.result)
     result["upload_id"] = outcome.upload_id

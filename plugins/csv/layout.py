@@ -1,6 +1,6 @@
 """The accounts spreadsheet's layout, shared by the template, the reader and validation: which
-sheets mean which role, which columns exist, how a header cell is recognised, and how a value is
-made safe to write back into a spreadsheet."""
+sheets mean which role, which columns exist and how a header cell is recognised (making a value
+safe to write back into a spreadsheet is :mod:`hub.cells`)."""
 
 from __future__ import annotations
 
@@ -70,10 +70,6 @@ _ROLE_VALUES: dict[str, str] = {
 
 _KEY_DROP = re.compile(rf"[\s_\-{INVISIBLE}]+")
 
-# A cell starting with one of these is read as a formula by Excel, LibreOffice and Sheets
-# (OWASP "CSV injection"); a leading apostrophe makes it text again.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def _key(text: str) -> str:
     return _KEY_DROP.sub("", text).lower()
@@ -92,10 +88,3 @@ def sheet_for_name(name: str) -> str | None:
 def sheet_for_role(value: str) -> str | None:
     """The role sheet a ``Role`` cell (``student``, ``Teacher``, ``ADMIN`` …) means, or None."""
     return _ROLE_VALUES.get(_key(value))
-
-
-def escape_formula(value: str) -> str:
-    """Text that a spreadsheet program will show as text, never run as a formula."""
-    if value.startswith(FORMULA_START):
-        return "'" + value
-    return value

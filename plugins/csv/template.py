@@ -1,8 +1,9 @@
 """The accounts template (``rosterhub template``, ``GET /api/v1/template.xlsx``).
 
 Every column is formatted as Text so Excel keeps what people type: a password like
-``00123456`` keeps its zeros and ``3-4`` does not become a date. The bytes are the same on
-every call (fixed document dates), so the file can be cached, compared and committed.
+``00123456`` keeps its zeros and ``3-4`` does not become a date, and every value is a string
+cell, never a formula. The bytes are the same on every call (fixed document dates), so the file
+can be cached, compared and committed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from hub.cells import looks_like_formula
 from plugins.csv.layout import (
     ADDITIONAL_SCHOOLS,
     COLUMNS,
@@ -72,6 +74,9 @@ def build_workbook(rows: tuple[tuple[str, tuple[str, ...]], ...]) -> bytes:
     workbook.set_custom_property("rosterhub_template", "1")
     # Built-in number format 49 is "@" (Text), the one Excel itself applies for "Text".
     text = workbook.add_format({"num_format": 49})
+    # A typed string cell is never evaluated; the quote prefix keeps one that looks like a
+    # formula text even after someone edits it (Excel's own leading apostrophe).
+    quoted = workbook.add_format({"num_format": 49, "quote_prefix": True})
     header = workbook.add_format({"num_format": 49, "bold": True, "bg_color": "#DDEBF7"})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
     title = workbook.add_format({"bold": True, "font_size": 14})
@@ -93,7 +98,8 @@ def build_workbook(rows: tuple[tuple[str, tuple[str, ...]], ...]) -> bytes:
                 continue
             for position, value in enumerate(values):
                 if value:
-                    sheet.write_string(number, position, value, text)
+                    cell = quoted if looks_like_formula(value) else text
+                    sheet.write_string(number, position, value, cell)
             number += 1
     workbook.get_worksheet_by_name("Student").activate()
     workbook.close()

@@ -4,6 +4,12 @@ Uploads are additive: they create accounts and memberships (source ``csv``, no o
 integration) and update the names, roles and passwords of people the school's uploads or manual
 entries own. They never deactivate anyone and never touch a membership an integration owns.
 
+Every entry point takes the :class:`~hub.actors.Actor` who uploads. A school admin may write
+only to their own school(s): naming another school in ``Additional Schools`` is a row error
+that reads the same whether or not that school exists, an account that is also used at a
+school they do not administer keeps its name and password, and no warning tells them anything
+about another school.
+
 Argon2 is deliberately slow, so password work (hashing, and checking whether a given password is
 the one already stored) runs in a thread pool (argon2 releases the GIL) *before* the write
 transaction. Inside the transaction the plan is recomputed from a fresh read, reusing that work,
@@ -13,8 +19,6 @@ never overwritten with stale data.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +31,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from hub import audit
+from hub.actors import Actor, as_actor
 from hub.bulk import insert_many, insert_returning, timestamp
+from hub.cells import csv_bytes
 from hub.context import Hub
 from hub.errors import HubError, UsageError
 from hub.models import ACTIVE, CSV, Account, Membership, School, Upload, utcnow
@@ -35,7 +41,7 @@ from hub.passwords import generate_password, hash_password, verify_password
 from hub.roster import roles_text
 from hub.schools import get_school
 from hub.sync import ACCOUNT_COLUMNS, MEMBERSHIP_COLUMNS, chunks
-from plugins.csv.layout import ADDITIONAL_SCHOOLS, EMAIL, PASSWORD, SHEETS, escape_formula
+from plugins.csv.layout import ADDITIONAL_SCHOOLS, EMAIL, PASSWORD, SHEETS
 from plugins.csv.reader import Issue, source_name
 from plugins.csv.validate import Person, Validation, validate_file
 
@@ -79,18 +85,19 @@ def process_upload(
     filename: str,
     content: bytes,
     dry_run: bool,
-    actor: str | None,
+    actor: Actor | str | None,
 ) -> UploadOutcome:
     """Validate an accounts file for ``school_id`` and apply it (or, with ``dry_run``, count
     what applying would do). Any error rejects the whole file; only the Upload record is
-    written."""
-    school, names, validation, upload = _receive(hub, school_id, filename, content, actor)
+    written. A plain ``actor`` name is an operator who may touch every school."""
+    who = as_actor(actor)
+    school, names, validation, upload = _receive(hub, school_id, filename, content, who)
     if not validation.ok:
         return _store(hub, upload, status=REJECTED, validation=validation)
     if dry_run:
-        plan = _count_only(hub, school, validation, names)
+        plan = _count_only(hub, school, validation, names, who)
         return _store(hub, upload, status=DRY_RUN, validation=validation, plan=plan)
-    return _apply(hub, school, validation, names, upload=upload, actor=actor, claim=False)
+    return _apply(hub, school, validation, names, upload=upload, actor=who, claim=False)
 
 
 def preview_upload(
@@ -99,27 +106,26 @@ def preview_upload(
     school_id: str,
     filename: str,
     content: bytes,
-    actor: str | None,
+    actor: Actor | str | None,
 ) -> UploadOutcome:
     """Validate and count like a dry run, and keep the file (status ``pending``) so
     :func:`confirm_upload` can apply it within the hour. The result's status is ``dry_run``
-    (nothing applied yet) or ``rejected``."""
-    school, names, validation, upload = _receive(hub, school_id, filename, content, actor)
+    (nothing applied yet) or ``rejected``. Only the same actor may confirm or cancel it."""
+    who = as_actor(actor)
+    school, names, validation, upload = _receive(hub, school_id, filename, content, who)
     if not validation.ok:
         return _store(hub, upload, status=REJECTED, validation=validation)
-    plan = _count_only(hub, school, validation, names)
+    plan = _count_only(hub, school, validation, names, who)
     upload.content = content
     return _store(hub, upload, status=PENDING, validation=validation, plan=plan)
 
 
-def confirm_upload(hub: Hub, *, upload_id: str, actor: str | None) -> UploadOutcome:
+def confirm_upload(hub: Hub, *, upload_id: str, actor: Actor | str | None) -> UploadOutcome:
     """Apply a pending upload once. Confirming an applied upload again changes nothing and
-    returns no passwords; a preview more than an hour old must be sent again."""
-    with hub.session() as session:
-        upload = session.get(Upload, upload_id)
-    if upload is None:
-        msg = f"unknown upload '{upload_id}'"
-        raise UsageError(msg)
+    returns no passwords; a preview more than an hour old must be sent again. Someone other
+    than its uploader, or one who may no longer touch its school, is told it is unknown."""
+    who = as_actor(actor)
+    upload = _own_upload(hub, upload_id, who, school_too=True)
     if upload.status == APPLIED:
         return UploadOutcome(upload.id, result_json(upload))
     if upload.status != PENDING or upload.content is None:
@@ -130,33 +136,54 @@ def confirm_upload(hub: Hub, *, upload_id: str, actor: str | None) -> UploadOutc
         msg = f"the preview of upload {upload.id} is more than an hour old; send the file again"
         raise UsageError(msg)
     school = get_school(hub, upload.school_id)
-    names = _school_ids(hub)
-    validation = validate_file(upload.content, filename=upload.filename, schools=names)
+    names = _school_ids(hub, who)
+    validation = _validate(upload.content, upload.filename, names, who)
     if not validation.ok:  # a school named in the file was renamed or removed meanwhile
         upload.content = None
         return _store(hub, upload, status=REJECTED, validation=validation, replace=True)
-    return _apply(hub, school, validation, names, upload=upload, actor=actor, claim=True)
+    return _apply(hub, school, validation, names, upload=upload, actor=who, claim=True)
 
 
-def cancel_upload(hub: Hub, *, upload_id: str, actor: str | None) -> None:
-    """Drop a pending upload (the chat's Cancel button): its file is deleted, nothing applied."""
-    if not _finish_pending(hub, upload_id, status=CANCELLED):
-        with hub.session() as session:
-            if session.get(Upload, upload_id) is None:
-                msg = f"unknown upload '{upload_id}'"
-                raise UsageError(msg)
+def cancel_upload(hub: Hub, *, upload_id: str, actor: Actor | str | None) -> None:
+    """Drop a pending upload (the chat's Cancel button): its file is deleted, nothing applied.
+    Only its uploader may (dropping needs no school: it only deletes their own file)."""
+    upload = _own_upload(hub, upload_id, as_actor(actor), school_too=False)
+    _finish_pending(hub, upload.id, status=CANCELLED)
+
+
+def _own_upload(hub: Hub, upload_id: str, actor: Actor, *, school_too: bool) -> Upload:
+    """The upload ``actor`` made (and, with ``school_too``, may still touch the school of);
+    anyone else's reads exactly like an id that does not exist."""
+    with hub.session() as session:
+        upload = session.get(Upload, upload_id)
+    if (
+        upload is None
+        or upload.actor != actor.name
+        or (school_too and not actor.may_touch(upload.school_id))
+    ):
+        msg = f"unknown upload '{upload_id}'"
+        raise UsageError(msg)
+    return upload
 
 
 def _receive(
-    hub: Hub, school_id: str, filename: str, content: bytes, actor: str | None
+    hub: Hub, school_id: str, filename: str, content: bytes, actor: Actor
 ) -> tuple[School, dict[str, str], Validation, Upload]:
-    """The school, every school's id by name, the file's validation and its (unsaved) record."""
+    """The school, the ids by name of the schools the actor may name, the file's validation
+    and its (unsaved) record."""
+    if not actor.may_touch(school_id):
+        msg = f"unknown school '{school_id}'"  # exactly what get_school says for no such id
+        raise UsageError(msg)
     school = get_school(hub, school_id)
-    names = _school_ids(hub)
-    validation = validate_file(content, filename=filename, schools=names)
+    names = _school_ids(hub, actor)
+    validation = _validate(content, filename, names, actor)
     label = source_name(content, filename)[:255]
-    upload = Upload(school_id=school.id, filename=label, status=PENDING, actor=actor)
+    upload = Upload(school_id=school.id, filename=label, status=PENDING, actor=actor.name)
     return school, names, validation, upload
+
+
+def _validate(content: bytes, filename: str, names: dict[str, str], actor: Actor) -> Validation:
+    return validate_file(content, filename=filename, schools=names, only_these=actor.restricted)
 
 
 def result_json(upload: Upload) -> dict[str, Any]:
@@ -173,11 +200,7 @@ def result_json(upload: Upload) -> dict[str, Any]:
 
 def credentials_csv(rows: Iterable[tuple[str, str, str, str, str]]) -> bytes:
     """The generated passwords as CSV, every cell safe to open in a spreadsheet program."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CREDENTIALS_HEADER)
-    writer.writerows([escape_formula(value) for value in row] for row in rows)
-    return buffer.getvalue().encode("utf-8")
+    return csv_bytes(CREDENTIALS_HEADER, rows)
 
 
 # -- what exists ---------------------------------------------------------------------------------
@@ -204,9 +227,11 @@ class _Member:
 class _Snapshot:
     accounts: dict[str, _Existing] = field(default_factory=dict)
     memberships: dict[tuple[int, str], _Member] = field(default_factory=dict)
+    # Accounts with a membership at a school the uploader may not touch (restricted actors).
+    elsewhere: set[int] = field(default_factory=set)
 
 
-def _load(session: Session, people: list[Person], school_ids: set[str]) -> _Snapshot:
+def _load(session: Session, people: list[Person], school_ids: set[str], actor: Actor) -> _Snapshot:
     snapshot = _Snapshot()
     emails = [person.email for person in people]
     for chunk in _chunks(emails):
@@ -236,6 +261,17 @@ def _load(session: Session, people: list[Person], school_ids: set[str]) -> _Snap
             snapshot.memberships[(row.account_id, row.school_id)] = _Member(
                 row.id, row.roles, row.status, row.integration_id, row.source
             )
+    if actor.schools is not None:
+        for chunk_ids in _chunks(ids):
+            query = (
+                select(_membership.c.account_id)
+                .where(
+                    _membership.c.account_id.in_(chunk_ids),
+                    _membership.c.school_id.not_in(actor.schools),
+                )
+                .distinct()
+            )
+            snapshot.elsewhere.update(session.scalars(query))
     return snapshot
 
 
@@ -315,9 +351,13 @@ def _make_plan(
     school_ids: dict[str, str],
     passwords: _Passwords,
     now: datetime,
+    actor: Actor,
 ) -> _Plan:
     """What applying the file does, given what exists. With unsettled password work the plan
-    lists it in ``jobs`` (run them, then plan again); with all of it settled it is complete."""
+    lists it in ``jobs`` (run them, then plan again); with all of it settled it is complete.
+
+    An account's name and password belong to every school it is at: they change only through
+    an upload at that school by someone who may touch all of its schools."""
     plan = _Plan(now=now)
     names_by_id = {sid: name for name, sid in school_ids.items()}
     for person in people:
@@ -368,14 +408,14 @@ def _make_plan(
 
         changed = False
         renamed = (person.first_name, person.last_name) != (account.first_name, account.last_name)
-        if here is None:
+        if here is None or account.id in snapshot.elsewhere:
             if renamed or person.password:
                 plan.warnings.append(
                     Issue(
                         person.sheet,
                         person.row,
                         PASSWORD if person.password else EMAIL,
-                        f"{email} already has an account through another school, so its name and password were left as they are",
+                        _kept_message(email, actor),
                     )
                 )
         else:
@@ -425,6 +465,12 @@ def _make_plan(
     return plan
 
 
+def _kept_message(email: str, actor: Actor) -> str:
+    if actor.restricted:  # says nothing about where else the account is, or whether it is
+        return f"{email} already has an account of their own, so its name and password were left as they are (they keep signing in with their current password)"
+    return f"{email} already has an account through another school, so its name and password were left as they are"
+
+
 def _involved(school: School, people: list[Person], school_ids: dict[str, str]) -> set[str]:
     ids = {school.id}
     for person in people:
@@ -438,24 +484,25 @@ def _plan_in(
     school: School,
     school_ids: dict[str, str],
     passwords: _Passwords,
+    actor: Actor,
 ) -> _Plan:
     """Read what exists, do the password work the plan needs, and return the complete plan."""
-    snapshot = _load(session, people, _involved(school, people, school_ids))
+    snapshot = _load(session, people, _involved(school, people, school_ids), actor)
     now = utcnow()
-    plan = _make_plan(people, snapshot, school, school_ids, passwords, now)
+    plan = _make_plan(people, snapshot, school, school_ids, passwords, now, actor)
     if plan.jobs:
         passwords.run(plan.jobs)
-        plan = _make_plan(people, snapshot, school, school_ids, passwords, now)
+        plan = _make_plan(people, snapshot, school, school_ids, passwords, now, actor)
     return plan
 
 
 def _count_only(
-    hub: Hub, school: School, validation: Validation, school_ids: dict[str, str]
+    hub: Hub, school: School, validation: Validation, school_ids: dict[str, str], actor: Actor
 ) -> _Plan:
     """The plan of a dry run or preview: counts and warnings, nothing hashed."""
     with hub.session() as session:
         return _plan_in(
-            session, validation.persons(), school, school_ids, _Passwords(hashing=False)
+            session, validation.persons(), school, school_ids, _Passwords(hashing=False), actor
         )
 
 
@@ -473,14 +520,14 @@ def _apply(
     school_ids: dict[str, str],
     *,
     upload: Upload,
-    actor: str | None,
+    actor: Actor,
     claim: bool,
 ) -> UploadOutcome:
     people = validation.persons()
     passwords = _Passwords(hashing=True)
     # The slow part (argon2) first, from a plain read, outside the write transaction ...
     with hub.session() as session:
-        _plan_in(session, people, school, school_ids, passwords)
+        _plan_in(session, people, school, school_ids, passwords, actor)
     try:
         with hub.transaction() as session:
             if claim:
@@ -493,7 +540,7 @@ def _apply(
                     raise _AlreadyClaimed
             # ... then the plan again from a fresh read, reusing that work (only accounts
             # added meanwhile by someone else need any more).
-            plan = _plan_in(session, people, school, school_ids, passwords)
+            plan = _plan_in(session, people, school, school_ids, passwords, actor)
             _write(session, plan)
             upload.status = APPLIED
             upload.counts = dict(plan.counts)
@@ -506,10 +553,11 @@ def _apply(
                 session.add(upload)
             audit.record(
                 session,
-                actor=actor or "unknown",
+                actor=actor.name,
                 action="upload.apply",
                 target=upload.id,
                 school_id=school.id,
+                other_schools=sorted(_involved(school, people, school_ids) - {school.id}),
                 filename=upload.filename,
                 counts=dict(plan.counts),
             )
@@ -626,13 +674,14 @@ def _issue_dicts(issues: Iterable[Issue]) -> list[dict[str, Any]]:
     return [issue.as_dict() for issue in issues]
 
 
-def _school_ids(hub: Hub) -> dict[str, str]:
-    """Every school's id by its name (Additional Schools are given by name)."""
+def _school_ids(hub: Hub, actor: Actor) -> dict[str, str]:
+    """The id by name (Additional Schools are given by name) of every school the actor may
+    touch; the others are not even read, so nothing downstream can mention them."""
+    query = select(_school_table.c.id, _school_table.c.name)
+    if actor.schools is not None:
+        query = query.where(_school_table.c.id.in_(actor.schools))
     with hub.session() as session:
-        return {
-            row.name: row.id
-            for row in session.execute(select(_school_table.c.id, _school_table.c.name))
-        }
+        return {row.name: row.id for row in session.execute(query)}
 
 
 def _age(created_at: datetime) -> timedelta:

@@ -10,7 +10,7 @@ validating a file costs about as much again as reading it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,22 +110,30 @@ def validate_file(
     *,
     filename: str | None = None,
     schools: Iterable[str] | None = None,
+    only_these: bool = False,
 ) -> Validation:
     """Read and validate an accounts file (path or bytes).
 
     ``schools``: the names of the schools that exist; ``Additional Schools`` entries are
     resolved against them (exact name first, then ignoring case). None skips that check.
+    ``only_these``: ``schools`` are just the schools the uploader may add accounts to (a school
+    admin's own), and naming any other is one error that reads the same whether or not such a
+    school exists.
     """
     label = source_name(source, filename)
     try:
         book = read_workbook(load_source(source), filename=label)
     except UnreadableFile as exc:
         return Validation(people=_no_people(), errors=[Issue(label, 0, None, str(exc))])
-    return validate_workbook(book, filename=label, schools=schools)
+    return validate_workbook(book, filename=label, schools=schools, only_these=only_these)
 
 
 def validate_workbook(
-    book: Workbook, *, filename: str, schools: Iterable[str] | None = None
+    book: Workbook,
+    *,
+    filename: str,
+    schools: Iterable[str] | None = None,
+    only_these: bool = False,
 ) -> Validation:
     errors: _Found = []
     frames: list[pd.DataFrame] = []
@@ -179,7 +187,7 @@ def validate_workbook(
         _flag(errors, rows, too_long, column, f"{column} is longer than {NAME_MAX} characters")
     _check_roles(rows, errors)
     _check_passwords(rows, email, errors)
-    school_lists = _check_schools(rows, schools, errors)
+    school_lists = _check_schools(rows, schools, errors, only_these=only_these)
     _check_duplicates(rows, email, errors)
 
     people = pd.DataFrame(
@@ -272,6 +280,8 @@ def _check_schools(
     rows: pd.DataFrame,
     schools: Iterable[str] | None,
     errors: _Found,
+    *,
+    only_these: bool = False,
 ) -> pd.Series:
     """Each row's further schools as a tuple of school names (as the hub spells them)."""
     text: pd.Series = rows["schools_text"]
@@ -281,6 +291,7 @@ def _check_schools(
         return result
     exact = set(schools) if schools is not None else None
     folded = {name.casefold(): name for name in exact} if exact is not None else {}
+    problem = _not_yours(sorted(exact or ())) if only_these else _unknown_school
     parsed: dict[str, tuple[tuple[str, ...], list[str]]] = {}
     for value in text[given].unique().tolist():
         names: list[str] = []
@@ -302,14 +313,28 @@ def _check_schools(
         names_found, unknown = parsed[value]
         result[index] = names_found
         for name in unknown:
-            _add(
-                errors,
-                rows,
-                index,
-                ADDITIONAL_SCHOOLS,
-                f"unknown school '{name}' in Additional Schools (use the school's exact name; separate schools with ';')",
-            )
+            _add(errors, rows, index, ADDITIONAL_SCHOOLS, problem(name))
     return result
+
+
+def _unknown_school(name: str) -> str:
+    return f"unknown school '{name}' in Additional Schools (use the school's exact name; separate schools with ';')"
+
+
+def _not_yours(own: list[str]) -> Callable[[str], str]:
+    """The refusal for a school outside the uploader's own: it repeats only what they typed and
+    names only their schools, so it cannot tell whether the other school exists."""
+    if not own:
+        listing = "your own school"
+    elif len(own) == 1:
+        listing = own[0]
+    else:
+        listing = f"{', '.join(own[:-1])} or {own[-1]}"
+
+    def message(name: str) -> str:
+        return f"you can add accounts only to {listing}, not to '{name}' (use the school's exact name; separate schools with ';')"
+
+    return message
 
 
 def _check_duplicates(rows: pd.DataFrame, email: pd.Series, errors: _Found) -> None:

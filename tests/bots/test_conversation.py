@@ -3,6 +3,8 @@ window (or any other surface) would drive."""
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 from dataclasses import dataclass, field
 
@@ -179,3 +181,20 @@ def test_buttons_carry_the_choice_in_the_action_id() -> None:
     assert [a["action_id"] for a in actions] == ["conv.school.0", "conv.school.1"]
     assert [blocks.parse_choice(a["action_id"]) for a in actions] == ["school", "school"]
     assert blocks.parse_choice("run.approve") is None
+
+
+def test_the_problems_file_of_a_rejected_upload_is_formula_escaped(hub: Hub, school: str) -> None:
+    """Messages quote the file (here an address starting with '='; a .csv's sheet is its
+    name): the problems CSV must not hand a spreadsheet program a formula."""
+    evil = "=1+cmd@example.org"  # a valid address, twice
+    content = f"Email,First Name,Last Name,Role\n{evil},E,One,student\n{evil},E,Two,student\n"
+    files = Files(content={"f1": ("=SUM(A1)+evil.csv", content.encode())})
+    outcome = UploadConversation(hub).on_file(channel="D1", person=ADMIN, file_id="f1", files=files)
+    [reply] = outcome.replies
+    assert reply.attachment is not None
+    text = reply.attachment.content.decode("utf-8-sig")
+    [header, *rows] = list(csv.reader(io.StringIO(text, newline="")))
+    assert header == ["Sheet", "Row", "Column", "Message"]
+    assert rows[0][0] == "'=SUM(A1)+evil.csv"
+    assert rows[0][3].startswith("'=1+cmd@example.org appears more than once")
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)

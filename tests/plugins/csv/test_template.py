@@ -11,7 +11,7 @@ import pandas as pd
 
 from hub.plugins import Registry, make_plugin_manager
 from plugins.csv import CsvProvider
-from plugins.csv.layout import COLUMNS, escape_formula
+from plugins.csv.layout import COLUMNS
 from plugins.csv.sample import DEMO_ACCOUNTS
 from plugins.csv.sample.make_sample import sample_bytes
 from plugins.csv.template import build_workbook, template_bytes, write_template
@@ -81,17 +81,23 @@ def test_demo_sample_is_current_and_valid() -> None:
     assert {p.role_sheet for p in result.persons()} == {"Student", "Teacher", "Admin"}
 
 
-def test_formula_escaping() -> None:
-    assert [escape_formula(v) for v in ("=1+1", "+1", "-1", "@x", "\tx", "\rx", "a=b", "")] == [
-        "'=1+1",
-        "'+1",
-        "'-1",
-        "'@x",
-        "'\tx",
-        "'\rx",
-        "a=b",
-        "",
-    ]
+def test_filled_in_values_that_look_like_formulas_stay_text() -> None:
+    """xlsx cells are typed strings; ones that look like formulas also get Excel's quote prefix
+    (the leading apostrophe), so editing the cell does not turn it into a formula."""
+    data = build_workbook(
+        (("Student", ("eve@example.org", '=HYPERLINK("http://evil","x")', "@SUM(A1)", "", "")),)
+    )
+    styles, strings = _xml(data, "xl/styles.xml"), _xml(data, "xl/sharedStrings.xml")
+    sheet = _xml(data, "xl/worksheets/sheet2.xml")  # Student, after Instructions
+    assert "<f>" not in sheet  # no formula anywhere
+    xfs = re.findall(r"<xf [^>]*>", styles.split("<cellXfs", 1)[1].split("</cellXfs>", 1)[0])
+    quoted = {str(i) for i, xf in enumerate(xfs) if 'quotePrefix="1"' in xf}
+    cells = dict(re.findall(r'<c r="([A-Z]+2)" s="(\d+)"', sheet))
+    assert cells["B2"] in quoted and cells["C2"] in quoted
+    assert cells["A2"] not in quoted
+    assert '<t>=HYPERLINK("http://evil","x")</t>' in strings  # stored as typed
+    [person] = validate_file(data, filename="filled.xlsx").persons()
+    assert (person.first_name, person.last_name) == ('=HYPERLINK("http://evil","x")', "@SUM(A1)")
 
 
 def test_csv_provider_is_registered_and_reads_nothing() -> None:
