@@ -23,6 +23,7 @@ from hub import audit, integrations, runs, schools
 from hub.context import Hub
 from hub.errors import HubError, UsageError
 from hub.models import Integration, School, iso
+from hub.run_status import ACTIVE, HELD
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +83,14 @@ def status_text(hub: Hub, ref: str) -> str:
             run = last[0]
             when = iso(run.finished_at or run.started_at or run.created_at)
             line = f"    last run `{run.id}` *{run.status}* ({run.trigger}, {when})"
-            if run.status not in ("queued", "running"):
+            if run.status not in ACTIVE:
                 line += f": {reports.run_counts(run.counts or {})}"
             if run.error:
                 line += f"; {run.error}"
             lines.append(line)
         else:
             lines.append("    no runs yet")
-    held = [r for r in runs.list_runs(hub, school_id=school.id, limit=50) if r.status == "held"]
+    held = [r for r in runs.list_runs(hub, school_id=school.id, limit=50) if r.status == HELD]
     if held:
         lines.append("*Held, waiting for approval:*")
         lines.extend(

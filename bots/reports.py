@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from hub.cells import csv_bytes
+from hub.run_status import ACTIVE
 
 SHOWN_ERRORS = 20
 SHOWN_ISSUES = 5
@@ -120,7 +121,7 @@ def run_line(label: str, run: Mapping[str, Any]) -> str:
     """One line per run: where it is, and once it ended, what it did."""
     status = run.get("status")
     head = f"{label}: `{run.get('id')}` *{status}*"
-    if status in ("queued", "running"):
+    if status in ACTIVE:
         return f"{head}…"
     parts = [head, f"({run_counts(run.get('counts') or {})})"]
     if run.get("error"):

@@ -23,12 +23,12 @@ from hub import audit, queue, runs
 from hub.context import Hub
 from hub.errors import HubError
 from hub.models import Integration, School
+from hub.run_status import ENDED, HELD
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 2.0
 WATCH_SECONDS = 30 * 60.0
-ENDED = frozenset({"succeeded", "failed", "held", "dry_run"})
 
 
 @dataclass
@@ -102,7 +102,7 @@ def render(
         lines.append(reports.run_line(f"{item.label} for *{item.school}*", run))
         if run.get("status") in ENDED:
             lines.extend(reports.run_issues(run))
-        if run.get("status") == "held":
+        if run.get("status") == HELD:
             lines.append(f"  Approve with `/rosterhub approve {item.run_id}` once checked.")
     lines.extend(failures)
     return "\n".join(lines)
@@ -166,7 +166,7 @@ def watch(
         time.sleep(POLL_SECONDS)
     support = hub.settings.support_channel
     for item, status in zip(tracked, statuses, strict=True):
-        if status == "held" and support:
+        if status == HELD and support:
             announce_held(
                 hub,
                 client,

@@ -125,7 +125,7 @@ def _demo_provider(hub: Hub, provider: type[Provider], sandbox: Any, log: Log) -
         listed = accounts.list_accounts(hub, school_id=school.id)
         entry["accounts_total"] = len(listed)
         entry["accounts"] = listed[:ACCOUNTS_SHOWN]
-        entry["error"] = None if doc["status"] != "failed" else f"run failed: {doc['error']}"
+        entry["error"] = None if doc["status"] != runs.FAILED else f"run failed: {doc['error']}"
         log(f"{provider.name}: run {doc['id']} {doc['status']}")
     except Exception as exc:  # noqa: BLE001 - reported, and the next provider goes on
         entry["error"] = one_line(str(exc)) or type(exc).__name__

@@ -20,8 +20,18 @@ class UsageError(HubError):
     exit_code = 2
 
 
+class Conflict(UsageError):
+    """The request cannot be carried out in the current state of things (approving a run
+    whose plan a newer run or newer data has superseded). The API answers 409."""
+
+
 class ConfigError(UsageError):
     """An integration setting is missing or invalid; the message names the setting."""
+
+
+class Unavailable(HubError):
+    """Something the hub needs (the run queue) cannot be reached right now. Nothing was done;
+    asking again once it is back works. The API answers 503."""
 
 
 class ProviderError(HubError):

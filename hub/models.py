@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from hub.run_status import QUEUED
+
 ACTIVE = "active"
 DEACTIVATED = "deactivated"
 MANUAL = "manual"
@@ -118,7 +120,7 @@ class Run(SQLModel, table=True):
 
     id: str = Field(default_factory=lambda: new_id("run"), primary_key=True)
     integration_id: str = Field(foreign_key="integration.id")
-    status: str = Field(default="queued", max_length=16)
+    status: str = Field(default=QUEUED, max_length=16)
     trigger: str = Field(default="manual", max_length=16)
     dry_run: bool = Field(default=False)
     full: bool = Field(default=False)

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from huey import Huey, RedisHuey, SqliteHuey
+from redis import ConnectionPool
 from sqlalchemy.engine import make_url
 
-from hub.errors import ConfigError
+from hub.db import create_private_file
+from hub.errors import ConfigError, Unavailable
 
 if TYPE_CHECKING:
     from hub.config import Settings
@@ -28,6 +30,9 @@ log = logging.getLogger(__name__)
 
 TASK_NAME = "rosterhub.execute_run"
 DEFAULT_QUEUE_NAME = "rosterhub"
+CONNECT_TIMEOUT = 5.0
+"""Seconds to wait for Redis to accept a connection: an unreachable broker is reported, not
+waited on for the operating system's minutes."""
 
 
 def local_queue_path(database_url: str) -> Path:
@@ -55,9 +60,10 @@ def make_huey(settings: Settings, *, name: str | None = None) -> Huey:
             msg = "ROSTERHUB_BROKER_URL must be a redis:// (or rediss://) URL"
             raise ConfigError(msg)
         # read_timeout bounds the blocking pop, so a stopping worker notices within a second.
-        return RedisHuey(name, url=broker, results=False, blocking=True, read_timeout=1)
+        pool = ConnectionPool.from_url(broker, socket_connect_timeout=CONNECT_TIMEOUT)
+        return RedisHuey(name, connection_pool=pool, results=False, blocking=True, read_timeout=1)
     path = local_queue_path(settings.database_url)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    create_private_file(path)
     return SqliteHuey(name, filename=str(path), results=False, timeout=30)
 
 
@@ -124,9 +130,14 @@ def submit(
     force: bool = False,
     actor: str | None = None,
 ) -> Run:
-    """Ask for a run and queue it; a run already queued or running is returned instead."""
+    """Ask for a run and queue it; a run already queued or running is returned instead.
+
+    If the queue cannot take it, the new run is failed at once (so no ``queued`` row is left
+    that no queue holds, and the next request makes a fresh run) and :class:`Unavailable`
+    says why."""
     from hub import runs
 
+    queue = get_queue(hub)  # a bad broker setting fails here, before any run exists
     run, created = runs.request_run(
         hub,
         integration_id=integration_id,
@@ -137,6 +148,22 @@ def submit(
         actor=actor,
     )
     if created:
-        get_queue(hub).enqueue(run.id)
+        try:
+            queue.enqueue(run.id)
+        except Exception as exc:  # noqa: BLE001 - whatever the broker raised, nothing holds the run
+            log.warning("run %s: the run queue cannot be reached", run.id, exc_info=True)
+            reason = unreachable(hub, exc)
+            if runs.fail_unqueued(hub, run, f"{reason}; nothing ran"):
+                msg = f"{reason}; the sync was not started, try again when the queue is back"
+                raise Unavailable(msg) from None
+            return runs.get_run(hub, run.id)  # the message got through after all: it runs
         log.info("run %s queued for integration %s (%s)", run.id, integration_id, trigger)
     return run
+
+
+def unreachable(hub: Hub, exc: BaseException) -> str:
+    """Why a message could not be queued, naming the setting and never the URL (it may hold
+    a password)."""
+    if hub.settings.broker_url:
+        return f"the run queue (ROSTERHUB_BROKER_URL) cannot be reached ({type(exc).__name__})"
+    return f"the run queue file cannot be written ({type(exc).__name__})"

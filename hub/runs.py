@@ -4,11 +4,20 @@ The database is the source of truth. :func:`request_run` writes a ``queued`` row
 ``active_slot`` guarantees one queued-or-running run per integration; :func:`execute` moves a
 queued run through ``running`` to ``succeeded``, ``failed``, ``held`` or ``dry_run``. The same
 :func:`execute` runs in the CLI, the embedded worker thread and scaled-out worker processes.
+
+A held run's plan is the view of its integration when it was held. A run that later applies
+or is held in its turn makes that view out of date, so it marks the older held run
+``superseded`` in the same transaction; :func:`approve` re-checks the same (and whether the
+rows or settings the plan was computed against changed) and supersedes instead of applying.
+The statuses themselves live in :mod:`hub.run_status`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -19,24 +28,40 @@ from sqlmodel import col
 
 from hub import audit
 from hub.context import Hub
-from hub.errors import CursorExpired, HubError, UsageError
+from hub.errors import Conflict, CursorExpired, HubError, UsageError
 from hub.integrations import build_provider, get_integration
 from hub.models import Integration, Run, RunIssue, iso, utcnow
 from hub.provider import Provider
-from hub.sync import COUNT_KEYS, ISSUE_CAP, Issue, Plan, apply_plan, hold_reason, plan_sync
-from hub.worker import Heartbeat
+from hub.run_status import (
+    ACTIVE,
+    DRY_RUN,
+    FAILED,
+    HELD,
+    QUEUED,
+    RUNNING,
+    SUCCEEDED,
+    SUPERSEDED,
+    SUPERSEDING,
+)
+from hub.sync import (
+    COUNT_KEYS,
+    ISSUE_CAP,
+    Issue,
+    Plan,
+    StalePlan,
+    apply_plan,
+    hold_reason,
+    plan_sync,
+)
+from hub.worker import STALE_AFTER, Heartbeat, reap_stale_runs
 
 log = logging.getLogger(__name__)
 
-QUEUED = "queued"
-RUNNING = "running"
-SUCCEEDED = "succeeded"
-FAILED = "failed"
-HELD = "held"
-DRY_RUN = "dry_run"
 TRIGGERS = ("manual", "schedule", "chat", "api")
+WAIT_POLL_SECONDS = 1.0
 
 Progress = Callable[[int, int | None], None]
+Waiting = Callable[[Run], None]
 
 _run_table = Run.__table__  # type: ignore[attr-defined]
 _issue_table = RunIssue.__table__  # type: ignore[attr-defined]
@@ -172,9 +197,11 @@ def sync_now(
     force: bool = False,
     actor: str | None = None,
     progress: Progress | None = None,
+    waiting: Waiting | None = None,
 ) -> Run:
     """Request a run and execute it here (the CLI). If the integration already has a run
-    queued, that one is executed; if one is running elsewhere, it is returned as it is."""
+    queued, that one is executed; if one is running elsewhere (a worker took it), this waits
+    for it to end (calling ``waiting`` on every look) and returns it as it ended."""
     run, _created = request_run(
         hub,
         integration_id=integration_id,
@@ -185,8 +212,43 @@ def sync_now(
         actor=actor,
     )
     if run.status == QUEUED:
-        return execute(hub, run.id, progress=progress)
+        run = execute(hub, run.id, progress=progress)
+    if run.status in ACTIVE:
+        run = wait_for(hub, run.id, waiting=waiting, progress=progress)
     return run
+
+
+def wait_for(
+    hub: Hub,
+    run_id: str,
+    *,
+    waiting: Waiting | None = None,
+    progress: Progress | None = None,
+    poll_seconds: float | None = None,
+) -> Run:
+    """Wait until a run executing elsewhere ends, and return it. A run whose worker stopped
+    beating is failed here (as the scheduler would), so the wait always ends; a run that is
+    (again) only queued is executed here."""
+    poll = WAIT_POLL_SECONDS if poll_seconds is None else poll_seconds
+    while True:
+        run = get_run(hub, run_id)
+        if run.status == QUEUED:
+            run = execute(hub, run.id, progress=progress)
+        if run.status not in ACTIVE:
+            return run
+        if waiting is not None:
+            waiting(run)
+        beat = run.heartbeat_at
+        if beat is not None and _age_seconds(beat) > STALE_AFTER.total_seconds():
+            reap_stale_runs(hub)  # its worker died: fail it rather than wait forever
+        time.sleep(poll)
+
+
+def _age_seconds(moment: datetime) -> float:
+    now = utcnow()
+    if moment.tzinfo is None:  # SQLite hands datetimes back naive; they are UTC
+        moment = moment.replace(tzinfo=now.tzinfo)
+    return (now - moment).total_seconds()
 
 
 def _execute(hub: Hub, run: Run, integration: Integration, progress: Progress | None) -> None:
@@ -195,6 +257,9 @@ def _execute(hub: Hub, run: Run, integration: Integration, progress: Progress | 
         plan = _plan(hub, run, integration, provider, progress)
     finally:
         provider.close()
+    plan.settings_digest = settings_digest(
+        integration.settings, admin_implies_teacher=integration.admin_implies_teacher
+    )
     plan_cursor_before = integration.cursor
     reason = hold_reason(plan, max_deactivate_percent=integration.max_deactivate_percent)
     if run.dry_run:
@@ -205,6 +270,14 @@ def _execute(hub: Hub, run: Run, integration: Integration, progress: Progress | 
         _finish(hub, run, plan, status=HELD, error=reason, cursor_before=plan_cursor_before)
     else:
         _finish(hub, run, plan, status=SUCCEEDED, cursor_before=plan_cursor_before)
+
+
+def settings_digest(settings: dict[str, Any], *, admin_implies_teacher: bool) -> str:
+    """A digest of the settings that shape a plan (not the schedule, the safeguard's
+    percentage or the secrets): a held plan is out of date once it changes."""
+    basis = {"settings": settings, "admin_implies_teacher": bool(admin_implies_teacher)}
+    text = json.dumps(basis, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _plan(
@@ -282,6 +355,8 @@ def _finish(
         if status == HELD:
             plan.cursor_before = cursor_before
             blob = plan.to_bytes()
+        if status in SUPERSEDING:
+            _supersede_older(session, run, status=status, now=now)
         _close(conn, run.id, status=status, now=now, counts=plan.counts, error=error, plan=blob)
         audit.record(
             session,
@@ -291,6 +366,69 @@ def _finish(
             integration_id=run.integration_id,
             counts=dict(plan.counts),
         )
+
+
+def _supersede_older(session: Any, run: Run, *, status: str, now: datetime) -> None:
+    """``run`` ends applied or held: the integration's older held runs planned against a view
+    that is no longer the latest, so none of them may be approved any more.
+
+    Called before ``run`` frees its slot, in the same transaction, so an approval racing
+    with it either finds the slot still taken or the older run already superseded."""
+    conn = session.connection()
+    t = _run_table
+    older = conn.execute(
+        select(t.c.id).where(
+            t.c.integration_id == run.integration_id, t.c.status == HELD, t.c.id != run.id
+        )
+    ).scalars()
+    for older_id in list(older):
+        _mark_superseded(
+            session,
+            older_id,
+            integration_id=run.integration_id,
+            reason=_later_run(run.id, status),
+            actor=run.actor or run.trigger,
+            now=now,
+            by=run.id,
+        )
+
+
+def _later_run(run_id: str, status: str) -> str:
+    what = "succeeded" if status == SUCCEEDED else "was held with a newer plan"
+    return f"run '{run_id}' {what} after this one was held"
+
+
+def _mark_superseded(
+    session: Any,
+    run_id: str,
+    *,
+    integration_id: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+    by: str | None = None,
+    from_status: str = HELD,
+) -> str:
+    """Record that a held run's plan is out of date (and drop the plan: it is never applied).
+    Returns the run's error text."""
+    error = (
+        f"superseded: {reason}; nothing from it was applied "
+        "(run a new sync to see what would change now)"
+    )
+    session.connection().execute(
+        update(_run_table)
+        .where(_run_table.c.id == run_id, _run_table.c.status == from_status)
+        .values(status=SUPERSEDED, error=error, plan=None, active_slot=None, heartbeat_at=now)
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="run.superseded",
+        target=run_id,
+        integration_id=integration_id,
+        by=by,
+    )
+    return error
 
 
 def _store_cursor(conn: Connection, plan: Plan, *, cursor_before: str | None) -> None:
@@ -324,22 +462,35 @@ def _insert_issues(conn: Connection, run_id: str, issues: list[Issue]) -> None:
     )
 
 
-def _fail(hub: Hub, run: Run, error: str) -> None:
+def _fail(hub: Hub, run: Run, error: str, *, only_from: str | None = None) -> bool:
+    """End a run failed (and free its slot); with ``only_from``, only if it still has that
+    status. True when it was failed here."""
     now = utcnow()
     with hub.transaction() as session:
-        session.execute(
-            update(_run_table)
-            .where(_run_table.c.id == run.id)
-            .values(status=FAILED, finished_at=now, heartbeat_at=now, error=error, active_slot=None)
-        )
-        audit.record(
-            session,
-            actor=run.actor or run.trigger,
-            action="run.failed",
-            target=run.id,
-            integration_id=run.integration_id,
-            error=error,
-        )
+        stmt = update(_run_table).where(_run_table.c.id == run.id)
+        if only_from is not None:
+            stmt = stmt.where(_run_table.c.status == only_from)
+        failed = session.execute(
+            stmt.values(
+                status=FAILED, finished_at=now, heartbeat_at=now, error=error, active_slot=None
+            )
+        ).rowcount
+        if failed:
+            audit.record(
+                session,
+                actor=run.actor or run.trigger,
+                action="run.failed",
+                target=run.id,
+                integration_id=run.integration_id,
+                error=error,
+            )
+    return bool(failed)
+
+
+def fail_unqueued(hub: Hub, run: Run, error: str) -> bool:
+    """Fail a queued run that no queue holds (queueing it failed); False when it is no
+    longer queued (a worker got the message after all)."""
+    return _fail(hub, run, error, only_from=QUEUED)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -365,12 +516,14 @@ def _database_message(exc: SQLAlchemyError) -> str:
 
 
 def approve(hub: Hub, run_id: str, *, actor: str) -> Run:
-    """Apply a held run's stored plan. Changes whose rows moved on since the plan was made are
-    left alone (warnings), so approving an old plan never overwrites newer data."""
+    """Apply a held run's stored plan, if it is still the latest view of its integration.
+
+    It is not when a later run applied or was held, when the integration's settings changed,
+    or when any row the plan would change moved on since (an upload, a change by hand): the
+    run then becomes ``superseded``, nothing is applied, and :class:`hub.errors.Conflict`
+    says why. Two approvals racing apply the plan once: the claim below is atomic."""
     run = get_run(hub, run_id)
-    if run.status != HELD:
-        msg = f"run '{run.id}' is {run.status}, not held; only a held run can be approved"
-        raise UsageError(msg)
+    _require_held(run)
     try:
         with hub.transaction() as session:
             claimed = session.execute(
@@ -385,42 +538,16 @@ def approve(hub: Hub, run_id: str, *, actor: str) -> Run:
         )
         raise UsageError(msg) from None
     if not claimed:
-        current = get_run(hub, run.id)
-        msg = f"run '{run.id}' is {current.status}, not held; only a held run can be approved"
+        _require_held(get_run(hub, run.id))
+        msg = f"run '{run.id}' could not be claimed for approval; try again"
         raise UsageError(msg)
+    refused: tuple[str, list[Issue]] | None = None
     try:
-        if run.plan is None:
-            msg = f"run '{run.id}' has no stored plan to apply"
-            raise HubError(msg)
-        plan = Plan.from_bytes(run.plan)
-        now = utcnow()
-        with hub.transaction() as session:
-            conn = session.connection()
-            stale = apply_plan(conn, plan, now=now, guard=True)
-            _store_cursor(conn, plan, cursor_before=plan.cursor_before)
-            already = conn.execute(
-                select(func.count())
-                .select_from(_issue_table)
-                .where(_issue_table.c.run_id == run.id)
-            ).scalar_one()
-            room = max(0, ISSUE_CAP - already)
-            extra = stale[:room]
-            if len(stale) > room and room:
-                extra = [
-                    *stale[: room - 1],
-                    Issue("warning", f"{len(stale) - room + 1} more issues not shown"),
-                ]
-            _insert_issues(conn, run.id, extra)
-            _close(conn, run.id, status=SUCCEEDED, now=now, counts=plan.counts)
-            audit.record(
-                session,
-                actor=actor,
-                action="run.approve",
-                target=run.id,
-                integration_id=run.integration_id,
-                counts=dict(plan.counts),
-                stale=len(stale),
-            )
+        with Heartbeat(hub, run.id):
+            refused = _apply_approved(hub, run, actor=actor)
+    except IntegrityError:
+        # Someone wrote the same accounts while this applied: the plan is out of date.
+        refused = ("the accounts it would change changed while it was being applied", [])
     except HubError as exc:
         _fail(hub, run, _one_line(exc))
     except SQLAlchemyError as exc:
@@ -429,7 +556,114 @@ def approve(hub: Hub, run_id: str, *, actor: str) -> Run:
     except Exception as exc:
         log.exception("run %s: unexpected error while approving", run.id)
         _fail(hub, run, f"unexpected error ({type(exc).__name__}); the worker log has the details")
+    if refused is not None:
+        _supersede_claimed(hub, run, *refused, actor=actor)
     return get_run(hub, run.id)
+
+
+def _require_held(run: Run) -> None:
+    if run.status == SUPERSEDED:
+        msg = f"run '{run.id}' cannot be approved; it is {run.error or SUPERSEDED}"
+        raise Conflict(msg)
+    if run.status != HELD:
+        msg = f"run '{run.id}' is {run.status}, not held; only a held run can be approved"
+        raise UsageError(msg)
+
+
+def _apply_approved(hub: Hub, run: Run, *, actor: str) -> tuple[str, list[Issue]] | None:
+    """Apply a claimed held run in one transaction; or, when its plan is no longer the latest
+    view of its integration, write nothing and return why (with the rows that moved on)."""
+    if run.plan is None:
+        msg = f"run '{run.id}' has no stored plan to apply"
+        raise HubError(msg)
+    plan = Plan.from_bytes(run.plan)
+    now = utcnow()
+    with hub.transaction() as session:
+        conn = session.connection()
+        reason = _newer_view(conn, run, plan)
+        if reason is not None:
+            return reason, []
+        try:
+            apply_plan(conn, plan, now=now, guard=True)
+        except StalePlan as stale:  # raised before anything was written
+            return str(stale), stale.issues
+        _store_cursor(conn, plan, cursor_before=plan.cursor_before)
+        _supersede_older(session, run, status=SUCCEEDED, now=now)
+        _close(conn, run.id, status=SUCCEEDED, now=now, counts=plan.counts)
+        audit.record(
+            session,
+            actor=actor,
+            action="run.approve",
+            target=run.id,
+            integration_id=run.integration_id,
+            counts=dict(plan.counts),
+        )
+    return None
+
+
+def _supersede_claimed(hub: Hub, run: Run, reason: str, issues: list[Issue], *, actor: str) -> None:
+    """End a run claimed for approval as superseded, and refuse the approval (Conflict)."""
+    with hub.transaction() as session:
+        _insert_issues_capped(session.connection(), run.id, issues)
+        error = _mark_superseded(
+            session,
+            run.id,
+            integration_id=run.integration_id,
+            reason=reason,
+            actor=actor,
+            now=utcnow(),
+            from_status=RUNNING,
+        )
+    msg = f"run '{run.id}' cannot be approved; it is {error}"
+    raise Conflict(msg)
+
+
+def _newer_view(conn: Connection, run: Run, plan: Plan) -> str | None:
+    """Why ``run``'s plan is no longer the latest view of its integration, or None.
+
+    A run that ended applied or held after it (dry runs and failures write nothing, so they
+    do not count), or a change to the settings the plan was computed with."""
+    t = _run_table
+    later = conn.execute(
+        select(t.c.id, t.c.status)
+        .where(
+            t.c.integration_id == run.integration_id,
+            t.c.id != run.id,
+            t.c.status.in_(SUPERSEDING),
+            t.c.finished_at > run.finished_at,
+        )
+        .order_by(t.c.finished_at.desc())
+        .limit(1)
+    ).first()
+    if later is not None:
+        return _later_run(later.id, later.status)
+    if plan.settings_digest is not None:
+        i = _integration_table
+        current = conn.execute(
+            select(i.c.settings, i.c.admin_implies_teacher).where(i.c.id == run.integration_id)
+        ).first()
+        if current is None or plan.settings_digest != settings_digest(
+            dict(current.settings), admin_implies_teacher=current.admin_implies_teacher
+        ):
+            return "the integration's settings changed since it was held"
+    return None
+
+
+def _insert_issues_capped(conn: Connection, run_id: str, extra: list[Issue]) -> None:
+    """Add issues to a run that already has some, keeping the run within ISSUE_CAP."""
+    if not extra:
+        return
+    already = conn.execute(
+        select(func.count()).select_from(_issue_table).where(_issue_table.c.run_id == run_id)
+    ).scalar_one()
+    room = max(0, ISSUE_CAP - already)
+    kept = extra[:room]
+    if len(extra) > room and room:
+        kept = [
+            *extra[: room - 1],
+            Issue("warning", f"{len(extra) - room + 1} more issues not shown"),
+        ]
+    _insert_issues(conn, run_id, kept)
 
 
 # -- reading -------------------------------------------------------------------------------

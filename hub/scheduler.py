@@ -92,12 +92,19 @@ def tick(
     *,
     now: datetime | None = None,
     resent: dict[str, datetime] | None = None,
+    unsent: set[str] | None = None,
 ) -> TickResult:
-    """One pass: fail runs whose worker died, request and queue due runs, re-send lost ones."""
+    """One pass: fail runs whose worker died, request and queue due runs, re-send lost ones.
+
+    A due run the queue could not take stays queued (its occurrence must not be lost) and
+    goes into ``unsent``; every tick sends those again first, so they go out as soon as the
+    queue is back."""
     from hub import runs
 
     now = now or utcnow()
     result = TickResult(reaped=reap_stale_runs(hub, now=now))
+    if unsent:
+        result.requeued.extend(_send(queue, sorted(unsent), unsent))
     for integration_id, when in due_runs(hub, now=now):
         try:
             run, created = runs.request_run(
@@ -112,13 +119,12 @@ def tick(
         except HubError as exc:
             log.warning("scheduled run of %s not requested: %s", integration_id, exc)
             continue
-        if created:
-            queue.enqueue(run.id)
+        if created and _send(queue, [run.id], unsent):
             result.queued.append(run.id)
             log.info(
                 "scheduled run %s queued for %s (%s)", run.id, integration_id, when.isoformat()
             )
-    result.requeued = requeue_lost_runs(hub, queue, now=now, recently=resent)
+    result.requeued.extend(requeue_lost_runs(hub, queue, now=now, recently=resent))
     waiting = waiting_runs(hub, now=now)
     result.waiting = waiting.count
     if waiting.count:
@@ -129,6 +135,29 @@ def tick(
             waiting.oldest_seconds or 0,
         )
     return result
+
+
+def _send(queue: RunQueue, run_ids: list[str], unsent: set[str] | None) -> list[str]:
+    """Queue each run; the ones the queue cannot take are kept in ``unsent`` for the next
+    tick. Returns the ids sent."""
+    sent: list[str] = []
+    for run_id in run_ids:
+        try:
+            queue.enqueue(run_id)
+        except Exception:  # noqa: BLE001 - a broker outage must not lose a scheduled run
+            log.warning(
+                "run %s could not be queued (the run queue cannot be reached); "
+                "it is sent again on the next tick",
+                run_id,
+                exc_info=True,
+            )
+            if unsent is not None:
+                unsent.add(run_id)
+            continue
+        if unsent is not None:
+            unsent.discard(run_id)
+        sent.append(run_id)
+    return sent
 
 
 class Scheduler:
@@ -146,10 +175,13 @@ class Scheduler:
         self.stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._resent: dict[str, datetime] = {}
+        self._unsent: set[str] = set()
         self.last_tick: datetime | None = None
 
     def run_once(self) -> TickResult:
-        result = tick(self.hub, self.queue, now=self.clock(), resent=self._resent)
+        result = tick(
+            self.hub, self.queue, now=self.clock(), resent=self._resent, unsent=self._unsent
+        )
         self.last_tick = self.clock()
         return result
 

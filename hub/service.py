@@ -13,14 +13,17 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
+from hub.config import get_settings
 from hub.context import Hub, open_hub
-from hub.errors import HubError
+from hub.errors import ConfigError, HubError
 from hub.plugins import default_plugin_manager
 from hub.queue import RunQueue, get_queue
 from hub.scheduler import Scheduler
+from hub.vault import load_vault
 from hub.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -28,8 +31,22 @@ log = logging.getLogger(__name__)
 STOP_TIMEOUT = 30.0
 
 
-def open_service_hub() -> Hub:
-    return open_hub(pm=default_plugin_manager())
+def open_service_hub(*, command: str | None = None) -> Hub:
+    """The hub of a long-running process. For ``command`` (``serve``, ``worker``) it first
+    makes sure integration secrets can be decrypted: a worker that cannot would take every
+    run only to fail it, so it refuses to start instead, naming the setting (exit 2)."""
+    settings = get_settings()
+    vault = None
+    if command is not None:
+        try:
+            vault = load_vault(settings)
+        except HubError as exc:
+            msg = f"rosterhub {command} cannot start: {exc}"
+            raise ConfigError(msg) from None
+    hub = open_hub(settings, pm=default_plugin_manager())
+    if vault is not None:
+        hub.vault = vault
+    return hub
 
 
 class Service:
@@ -118,7 +135,9 @@ def _log_config() -> dict[str, Any]:
     return config
 
 
-def serve_main(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve_main(
+    host: str = "127.0.0.1", port: int = 8000, *, ready: Callable[[], None] | None = None
+) -> None:
     """``rosterhub serve``: the API, Slack routes, and (embedded) worker and scheduler."""
     import uvicorn
 
@@ -135,7 +154,9 @@ def serve_main(host: str = "127.0.0.1", port: int = 8000) -> None:
                 captured.clear()
 
     _configure_logging()
-    hub = open_service_hub()
+    hub = open_service_hub(command="serve")
+    if ready is not None:
+        ready()
     try:
         app = create_app(hub)
         config = uvicorn.Config(
@@ -150,10 +171,12 @@ def serve_main(host: str = "127.0.0.1", port: int = 8000) -> None:
         hub.engine.dispose()
 
 
-def worker_main(schedule: bool = False) -> None:
+def worker_main(schedule: bool = False, *, ready: Callable[[], None] | None = None) -> None:
     """``rosterhub worker [--schedule]``: consume the queue until SIGTERM/SIGINT."""
     _configure_logging()
-    hub = open_service_hub()
+    hub = open_service_hub(command="worker")
+    if ready is not None:
+        ready()
     if not hub.settings.broker_url:
         log.warning(
             "ROSTERHUB_BROKER_URL is not set: this worker consumes the local queue file; "

@@ -7,8 +7,9 @@ is a handful of executemany statements in the caller's transaction, so a failure
 applies nothing. No ORM object is created per person.
 
 A :class:`Plan` is plain data (lists of tuples) so a held run can keep it (compressed JSON in
-``Run.plan``) and apply it after approval; :func:`apply_plan` with ``guard=True`` then skips
-every change whose row moved on since the plan was made.
+``Run.plan``) and apply it after approval; :func:`apply_plan` with ``guard=True`` then refuses
+the whole plan (:class:`StalePlan`, nothing written) if any row it would change moved on since
+the plan was made: a plan is applied as the view it was computed from, or not at all.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from hub import bulk
 from hub.bulk import insert_many, insert_returning
+from hub.errors import Conflict
 from hub.mapping import Mapped, Rejected, RoleMapper, record_hash
 from hub.models import ACTIVE, DEACTIVATED, Account, Membership, utcnow
 from hub.roster import Cursor, RosterRecord, Skip, normalize_email
@@ -91,6 +93,9 @@ class Plan:
     cursor_before: str | None = None
     records: int = 0
     active_before: int = 0
+    settings_digest: str | None = None
+    """What the integration's settings were when planning (a held plan is out of date once
+    they change); None for plans stored before it was recorded."""
 
     @property
     def changes(self) -> int:
@@ -132,6 +137,7 @@ class Plan:
             "cursor_before": self.cursor_before,
             "records": self.records,
             "active_before": self.active_before,
+            "settings_digest": self.settings_digest,
         }
         return zlib.compress(json.dumps(data, separators=(",", ":")).encode("utf-8"), 6)
 
@@ -155,6 +161,7 @@ class Plan:
             cursor_before=data["cursor_before"],
             records=data["records"],
             active_before=data["active_before"],
+            settings_digest=data.get("settings_digest"),
         )
 
 
@@ -522,17 +529,33 @@ def hold_reason(plan: Plan, *, max_deactivate_percent: float) -> str | None:
 # -- applying ------------------------------------------------------------------------------
 
 
+class StalePlan(Conflict):
+    """A held plan whose rows changed since it was made; ``issues`` names each of them."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = issues
+        count = len(issues)
+        super().__init__(
+            f"{count} account{'' if count == 1 else 's'} it would change "
+            f"{'has' if count == 1 else 'have'} changed since it was held "
+            "(a newer sync, an upload or a change by hand)"
+        )
+
+
 def apply_plan(
     conn: Connection, plan: Plan, *, now: datetime | None = None, guard: bool = False
-) -> list[Issue]:
+) -> None:
     """Write a plan with bulk statements in the caller's transaction.
 
-    ``guard=True`` (approving a held run) first re-reads every row the plan touches and drops
-    the changes whose row moved on since planning, so a stale plan never overwrites newer data;
-    the dropped changes count as skipped and are returned as warnings.
+    ``guard=True`` (approving a held run) first re-reads every row the plan touches; if any of
+    them moved on since planning (a newer sync, an upload, a change by hand) it raises
+    :class:`StalePlan` before writing anything, so a stale plan never overwrites newer data.
     """
     now = now or utcnow()
-    stale = _drop_stale(conn, plan) if guard else []
+    if guard:
+        stale = _drop_stale(conn, plan)
+        if stale:
+            raise StalePlan(stale)
     m, a = membership_table, account_table
     if plan.deactivations:
         stmt = (
@@ -594,7 +617,6 @@ def apply_plan(
                 for aid, ext, roles, digest in plan.links
             ],
         )
-    return stale
 
 
 MEMBERSHIP_COLUMNS = (
@@ -653,7 +675,8 @@ def _insert_new_accounts(conn: Connection, plan: Plan, now: datetime) -> None:
 
 
 def _drop_stale(conn: Connection, plan: Plan) -> list[Issue]:
-    """Remove from ``plan`` every change whose precondition no longer holds."""
+    """Remove from ``plan`` every change whose precondition no longer holds; one warning
+    each."""
     issues: list[Issue] = []
 
     def stale(kind: str, external_id: str | None, email: str | None) -> None:
@@ -662,7 +685,7 @@ def _drop_stale(conn: Connection, plan: Plan) -> list[Issue]:
         issues.append(
             Issue(
                 "warning",
-                "changed since the run was held; left as it is (run a new sync to pick it up)",
+                "changed since the run was held; the run was not applied (run a new sync)",
                 external_id,
                 email,
             )

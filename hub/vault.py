@@ -1,13 +1,15 @@
 """Integration secrets encrypted at rest with MultiFernet (rotatable keys, newest first).
 
 Without ``ROSTERHUB_SECRET_KEY`` the key lives in a file beside the SQLite database, created
-with mode 0600 on first use.
+with mode 0600 on first use, and only then: a database that already holds encrypted secrets
+without its key file is an error (a new key could never decrypt them), not a fresh start.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -73,12 +75,60 @@ def load_vault(settings: Settings) -> Vault:
         return Vault(keys)
     path = key_file_for(settings.database_url)
     if path is None:
-        msg = "ROSTERHUB_SECRET_KEY must be set when the database is not a SQLite file"
+        msg = (
+            "ROSTERHUB_SECRET_KEY must be set when the database is not a SQLite file "
+            "(every run decrypts its integration's secrets with it)"
+        )
         raise ConfigError(msg)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(Fernet.generate_key() + b"\n")
+        database = Path(make_url(settings.database_url).database or "").expanduser().resolve()
+        held = encrypted_values(database)
+        if held:
+            msg = (
+                f"the encryption key file {path} is missing, but the database {database} "
+                f"holds {held} encrypted secret(s) that only that key can decrypt; restore the "
+                "key file (or set ROSTERHUB_SECRET_KEY to its key) instead of starting afresh"
+            )
+            raise ConfigError(msg)
+        _create_key_file(path)
     keys = [line.strip() for line in path.read_bytes().splitlines() if line.strip()]
     return Vault(keys)
+
+
+def _create_key_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use that one
+        return
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(Fernet.generate_key() + b"\n")
+
+
+def encrypted_values(database: Path) -> int:
+    """How many values in a SQLite database were encrypted with its key (integration secrets,
+    pending credentials files); 0 when the file or those tables do not exist yet. A database
+    that cannot be read is an error: guessing "none" would mean a new key."""
+    if not database.is_file() or database.stat().st_size == 0:
+        return 0
+    counts = {
+        "integration": "SELECT count(*) FROM integration WHERE secrets IS NOT NULL",
+        "upload": "SELECT count(*) FROM upload WHERE credentials IS NOT NULL",
+    }
+    try:
+        conn = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+            return sum(
+                int(conn.execute(query).fetchone()[0])
+                for table, query in counts.items()
+                if table in tables
+            )
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        msg = (
+            f"the encryption key file beside {database} is missing and the database cannot "
+            f"be read to tell whether it holds encrypted secrets ({type(exc).__name__})"
+        )
+        raise HubError(msg) from None

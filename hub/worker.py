@@ -22,6 +22,7 @@ from sqlalchemy import and_, func, or_, select, update
 
 from hub import audit
 from hub.models import Run, utcnow
+from hub.run_status import ACTIVE, FAILED, QUEUED, RUNNING
 
 if TYPE_CHECKING:
     from hub.context import Hub
@@ -39,7 +40,6 @@ UNWATCHED_STALE_AFTER = timedelta(hours=6)
 WAIT_WARNING = timedelta(minutes=15)
 REQUEUE_AFTER = timedelta(minutes=10)
 STOPPED_MESSAGE = "the worker stopped mid-run; nothing was applied"
-ACTIVE = ("queued", "running")
 
 
 def beat(hub: Hub, run_id: str) -> None:
@@ -87,7 +87,7 @@ def execute_run(hub: Hub, run_id: str) -> str | None:
     (another worker has it, it already ended, or it was deleted)."""
     from hub import runs
 
-    if _status(hub, run_id) != "queued":
+    if _status(hub, run_id) != QUEUED:
         log.info("run %s is not waiting (taken, finished or gone); skipping", run_id)
         return None
     log.info("run %s: executing", run_id)
@@ -96,7 +96,7 @@ def execute_run(hub: Hub, run_id: str) -> str | None:
     except Exception as exc:  # noqa: BLE001 - the run must not stay 'running' forever
         log.exception("run %s crashed", run_id)
         _fail(hub, run_id, f"internal error ({type(exc).__name__}); nothing was applied")
-        return "failed"
+        return FAILED
     log.info("run %s: %s", run_id, run.status)
     return str(run.status)
 
@@ -106,7 +106,7 @@ def _fail(hub: Hub, run_id: str, message: str) -> None:
         conn.execute(
             update(_run)
             .where(_run.c.id == run_id, _run.c.status.in_(ACTIVE))
-            .values(status="failed", error=message, active_slot=None, finished_at=utcnow())
+            .values(status=FAILED, error=message, active_slot=None, finished_at=utcnow())
         )
 
 
@@ -116,7 +116,7 @@ def reap_stale_runs(
     """Fail the runs whose worker stopped beating; returns their ids."""
     now = now or utcnow()
     stale = and_(
-        _run.c.status == "running",
+        _run.c.status == RUNNING,
         or_(
             _run.c.heartbeat_at < now - stale_after,
             and_(
@@ -133,7 +133,7 @@ def reap_stale_runs(
             done = conn.execute(
                 update(_run)
                 .where(_run.c.id == run_id, stale)
-                .values(status="failed", error=STOPPED_MESSAGE, active_slot=None, finished_at=now)
+                .values(status=FAILED, error=STOPPED_MESSAGE, active_slot=None, finished_at=now)
             )
             if done.rowcount:
                 reaped.append(run_id)
@@ -164,7 +164,7 @@ def waiting_runs(
     now = now or utcnow()
     query = (
         select(_run.c.id, _run.c.created_at)
-        .where(_run.c.status == "queued", _run.c.created_at < now - longer_than)
+        .where(_run.c.status == QUEUED, _run.c.created_at < now - longer_than)
         .order_by(_run.c.created_at)
     )
     with hub.engine.connect() as conn:

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub.errors import ConfigError, HubError, ProviderError, UsageError
+from hub.errors import ConfigError, Conflict, HubError, ProviderError, Unavailable, UsageError
 
 log = logging.getLogger("hub.api")
 
@@ -39,11 +39,16 @@ async def hub_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HubError)
     if isinstance(exc, ConfigError):
         code = status.HTTP_422_UNPROCESSABLE_CONTENT
+    elif isinstance(exc, Conflict):
+        code = status.HTTP_409_CONFLICT
     elif isinstance(exc, UsageError):
         # Routes resolve the ids in their path themselves (404); what is left is bad input.
         code = status.HTTP_400_BAD_REQUEST
     elif isinstance(exc, ProviderError):
         code = status.HTTP_502_BAD_GATEWAY
+    elif isinstance(exc, Unavailable):
+        code = status.HTTP_503_SERVICE_UNAVAILABLE
+        log.warning("request refused: %s", exc)
     else:
         code = status.HTTP_500_INTERNAL_SERVER_ERROR
         log.error("request failed: %s", exc)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import time
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from rich.progress import (
     BarColumn,
@@ -17,7 +18,10 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from hub.cli.output import stderr_console
+from hub.cli.output import note, stderr_console
+
+if TYPE_CHECKING:
+    from hub.models import Run
 
 QUIET_SECONDS = 1.0
 LINE_EVERY_SECONDS = 5.0
@@ -34,6 +38,7 @@ class SyncProgress:
         self.tty = sys.stderr.isatty()
         self._bar: Progress | None = None
         self._task: TaskID | None = None
+        self._waiting_for: str | None = None
 
     def __call__(self, done: int, total: int | None) -> None:
         if not self.enabled:
@@ -45,6 +50,27 @@ class SyncProgress:
             self.last_line = now
             of = f" of {total}" if total else ""
             print(f"{self.label}: {done}{of} records read", file=sys.stderr, flush=True)
+
+    def waiting(self, run: Run) -> None:
+        """The integration's run is executing elsewhere (a worker, another command): say so
+        once, then show that the wait goes on."""
+        if not self.enabled:
+            return
+        if self._waiting_for != run.id:
+            self._waiting_for = run.id
+            self.started = time.monotonic()
+            note(
+                f"{run.integration_id} already has run {run.id} {run.status} "
+                f"(trigger {run.trigger}); waiting for it to end"
+            )
+            self.label = f"waiting for run {run.id}"
+        now = time.monotonic()
+        if self.tty:
+            self._draw(0, None)
+        elif now - self.last_line >= LINE_EVERY_SECONDS:
+            self.last_line = now
+            waited = now - self.started
+            print(f"{self.label} ({run.status}): {waited:.0f} s", file=sys.stderr, flush=True)
 
     def _draw(self, done: int, total: int | None) -> None:
         if self._bar is None:

@@ -7,14 +7,14 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from hub import integrations, runs, schools
+from hub import integrations, run_status, runs, schools
 from hub.cli.app import app, group
 from hub.cli.output import (
     FAILED,
     HELD,
+    USAGE,
     JsonFlag,
     emit,
-    note,
     short_time,
     stderr_console,
     table,
@@ -26,11 +26,20 @@ from hub.sync import COUNT_KEYS
 runs_app = group("runs", "See, and approve, sync runs.")
 
 ISSUES_SHOWN = 20
+COLOURS = {
+    run_status.SUCCEEDED: "green",
+    run_status.DRY_RUN: "cyan",
+    run_status.HELD: "yellow",
+    run_status.FAILED: "red",
+    run_status.SUPERSEDED: "magenta",
+}
+EXIT_CODES = {run_status.HELD: HELD, run_status.FAILED: FAILED, run_status.SUPERSEDED: USAGE}
 
 
 def exit_code_for(run: dict[str, Any]) -> int:
-    """Held by a safeguard -> 3, failed -> 1, anything else -> 0."""
-    return {"held": HELD, "failed": FAILED}.get(run.get("status", ""), 0)
+    """Held by a safeguard -> 3, failed -> 1, superseded (cannot be approved) -> 2,
+    anything else -> 0."""
+    return EXIT_CODES.get(run.get("status", ""), 0)
 
 
 def counts_text(counts: dict[str, Any], *, brief: bool = False) -> str:
@@ -41,9 +50,7 @@ def counts_text(counts: dict[str, Any], *, brief: bool = False) -> str:
 
 def show_run(console: Console, run: dict[str, Any]) -> None:
     status = run.get("status", "?")
-    colour = {"succeeded": "green", "dry_run": "cyan", "held": "yellow", "failed": "red"}.get(
-        status, "white"
-    )
+    colour = COLOURS.get(status, "white")
     console.print(
         f"[bold]{run['id']}[/bold]  [{colour}]{status}[/{colour}]  "
         f"integration {run.get('integration_id')}  trigger {run.get('trigger')}"
@@ -67,9 +74,10 @@ def show_run(console: Console, run: dict[str, Any]) -> None:
             )
         )
     if run.get("error"):
-        console.print(f"[{colour}]{'held' if status == 'held' else 'error'}:[/{colour}] ", end="")
+        label = status if status in (run_status.HELD, run_status.SUPERSEDED) else "error"
+        console.print(f"[{colour}]{label}:[/{colour}] ", end="")
         console.print(run["error"], markup=False)
-    if status == "held":
+    if status == run_status.HELD:
         console.print(f"Approve with: rosterhub runs approve {run['id']}")
 
 
@@ -116,7 +124,8 @@ def sync(
     ] = False,
     json_mode: JsonFlag = False,
 ) -> None:
-    """Sync an integration now, in this process."""
+    """Sync an integration now, in this process (or, if a run of it is already executing
+    elsewhere, wait for that one and show how it ended)."""
     with cli_hub() as hub:
         target = integrations.get_integration(hub, integration)
         label = f"sync {target.provider} {target.id}"
@@ -130,10 +139,9 @@ def sync(
                 force=force,
                 actor=actor(),
                 progress=progress,
+                waiting=progress.waiting,
             )
         doc = runs.run_json(hub, run)
-    if doc["status"] in ("queued", "running"):
-        note(f"{target.id} already has run {doc['id']} {doc['status']} elsewhere; showing that run")
     _finish(doc, json_mode=json_mode)
 
 

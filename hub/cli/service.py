@@ -38,8 +38,11 @@ def serve(
 ) -> None:
     """Run the HTTP API and Slack routes with the embedded worker and scheduler."""
     serve_main = _entry_point("serve_main")
-    note(f"rosterhub serving on http://{host}:{port} (Ctrl-C stops)")
-    serve_main(host=host, port=port)
+    serve_main(
+        host=host,
+        port=port,
+        ready=lambda: note(f"rosterhub serving on http://{host}:{port} (Ctrl-C stops)"),
+    )
     emit(
         {"stopped": True, "url": f"http://{host}:{port}"},
         json_mode=json_mode,
@@ -56,10 +59,8 @@ def worker(
 ) -> None:
     """Consume the run queue (ROSTERHUB_BROKER_URL); one worker runs the schedule."""
     worker_main = _entry_point("worker_main")
-    note(
-        "rosterhub worker started" + (" with the schedule" if schedule else "") + " (Ctrl-C stops)"
-    )
-    worker_main(schedule=schedule)
+    started = "rosterhub worker started" + (" with the schedule" if schedule else "")
+    worker_main(schedule=schedule, ready=lambda: note(f"{started} (Ctrl-C stops)"))
     emit({"stopped": True}, json_mode=json_mode, human=lambda console: None)
 
 

@@ -158,13 +158,20 @@ def test_sync_queues_one_run_and_the_worker_executes_it(district: District) -> N
     assert last["id"] == run["id"] and last["status"] == "succeeded"
 
 
-def test_held_run_is_approved_through_the_api(district: District) -> None:
+def _held_run(district: District) -> str:
+    """Sync school A's integration, then let its provider return nobody: a held run's id."""
     c, h = district.client, district.as_(district.district_it)
     ia = district.integration_a
     execute_run(district.hub, c.post(f"/api/v1/integrations/{ia}/sync", headers=h).json()["id"])
     c.patch(f"/api/v1/integrations/{ia}", headers=h, json={"settings": {"people": "0"}})
-    held_id = c.post(f"/api/v1/integrations/{ia}/sync", headers=h).json()["id"]
+    held_id = str(c.post(f"/api/v1/integrations/{ia}/sync", headers=h).json()["id"])
     assert execute_run(district.hub, held_id) == "held"
+    return held_id
+
+
+def test_held_run_is_approved_through_the_api(district: District) -> None:
+    c, h = district.client, district.as_(district.district_it)
+    held_id = _held_run(district)
     held = c.get(f"/api/v1/runs/{held_id}", headers=h).json()
     assert held["status"] == "held" and held["error"]
     approved = c.post(f"/api/v1/runs/{held_id}/approve", headers=district.as_(district.support))
@@ -177,6 +184,23 @@ def test_held_run_is_approved_through_the_api(district: District) -> None:
     assert remaining == []
     everyone = c.get(f"/api/v1/schools/{district.school_a}/accounts?all=true", headers=h).json()
     assert {a["status"] for a in everyone} == {"deactivated"}
+
+
+def test_approving_a_superseded_run_answers_409(district: District) -> None:
+    c, h = district.client, district.as_(district.district_it)
+    ia = district.integration_a
+    held_id = _held_run(district)
+    c.patch(f"/api/v1/integrations/{ia}", headers=h, json={"settings": {"people": "5"}})
+    later_id = c.post(f"/api/v1/integrations/{ia}/sync", headers=h).json()["id"]
+    assert execute_run(district.hub, later_id) == "succeeded"
+    refused = c.post(f"/api/v1/runs/{held_id}/approve", headers=district.as_(district.support))
+    assert refused.status_code == 409, refused.text
+    detail = refused.json()["detail"]
+    assert "superseded" in detail and later_id in detail and "nothing" in detail
+    shown = c.get(f"/api/v1/runs/{held_id}", headers=h).json()
+    assert shown["status"] == "superseded" and later_id in shown["error"]
+    active = c.get(f"/api/v1/schools/{district.school_a}/accounts", headers=h).json()
+    assert len(active) == 5  # nobody deactivated
 
 
 def test_sync_of_a_disabled_integration_is_refused(district: District) -> None:

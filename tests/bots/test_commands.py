@@ -16,6 +16,7 @@ from tests.bots.conftest import (
     Slack,
     people,
 )
+from tests.fakes import accounts
 
 
 def _runs(slack: Slack) -> list[Run]:
@@ -173,6 +174,29 @@ def test_approve_button_applies_the_held_run_for_an_agent_only(
     with slack.hub.session() as session:
         actions = [e.action for e in session.exec(select(AuditEvent))]
     assert "chat.approve" in actions
+
+
+def test_approve_button_on_a_superseded_run_changes_nothing(
+    slack: Slack, district: District
+) -> None:
+    runs.sync_now(slack.hub, integration_id=district.integration, actor="test")
+    integration = integrations.get_integration(slack.hub, district.integration)
+    key = integration.settings["roster"]
+    everyone = ROSTERS[key]
+    ROSTERS[key] = []
+    slack.command(AGENT, f"resync {district.integration}")
+    slack.fake.wait_posted(lambda p: p.get("channel") == SUPPORT, "the support notice")
+    (held,) = [r for r in _runs(slack) if r.status == "held"]
+    ROSTERS[key] = everyone  # the provider recovers before anyone looks
+    later = runs.sync_now(slack.hub, integration_id=district.integration, actor="test")
+    assert later.status == "succeeded" and later.counts["unchanged"] == 10
+    slack.press(AGENT, SUPPORT, "Approve")
+    answer = slack.fake.wait_for(lambda: slack.fake.of("respond"), what="the refusal")
+    text = answer[0].params["text"]
+    assert text.startswith("Not approved:") and "superseded" in text and later.id in text
+    assert runs.get_run(slack.hub, held.id).status == "superseded"
+    active = [a for a in accounts(slack.hub, district.lincoln).values() if a["status"] == "active"]
+    assert len(active) == 11  # ten synced people and the principal: nobody deactivated
 
 
 def test_approve_command(slack: Slack, district: District) -> None:

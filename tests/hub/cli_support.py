@@ -183,3 +183,20 @@ def make_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Cli:
     monkeypatch.setattr("hub.cli.runtime.plugin_manager", lambda: plugin_manager(DistrictProvider))
     RosterStore.reset()
     return Cli(database)
+
+
+def add_district_integration(cli: Cli, base_url: str, *, school: str = "Lincoln High") -> str:
+    """Connect ``school`` to the test district served at ``base_url``; the integration id."""
+    doc = cli.ok(
+        "integration",
+        "add",
+        "--school",
+        school,
+        "--provider",
+        "district",
+        "--set",
+        f"base_url={base_url}",
+        "--secret",
+        f"token={TOKEN}",
+    )
+    return str(doc["id"])

@@ -14,7 +14,15 @@ import pandas as pd
 import pytest
 
 from hub.testing import serve
-from tests.hub.cli_support import TOKEN, Cli, RosterStore, make_cli, sandbox_app
+from tests.hub.cli_support import (
+    TOKEN,
+    Cli,
+    RosterStore,
+    add_district_integration,
+    document,
+    make_cli,
+    sandbox_app,
+)
 
 RUN_KEYS = {
     "id",
@@ -49,19 +57,7 @@ def school(cli: Cli) -> dict[str, str]:
 
 @pytest.fixture
 def integration(cli: Cli, school: dict[str, str], district: str) -> str:
-    doc = cli.ok(
-        "integration",
-        "add",
-        "--school",
-        "Lincoln High",
-        "--provider",
-        "district",
-        "--set",
-        f"base_url={district}",
-        "--secret",
-        f"token={TOKEN}",
-    )
-    return str(doc["id"])
+    return add_district_integration(cli, district)
 
 
 def _mode(path: str | Path) -> int:
@@ -305,6 +301,26 @@ def test_held_sync_exits_3_and_approve_applies_it(cli: Cli, integration: str) ->
     assert approved["status"] == "succeeded"
     assert cli.ok("accounts", "list", "--school", "Lincoln High") == []
     assert "not held" in cli.fails(2, "runs", "approve", held["id"])["error"]
+
+
+def test_approving_a_held_sync_after_a_newer_one_is_refused(cli: Cli, integration: str) -> None:
+    cli.ok("sync", integration)
+    everyone = list(RosterStore.people)
+    RosterStore.people = []  # the provider returns nobody: held
+    held = document(cli("sync", integration))
+    assert held["status"] == "held"
+    RosterStore.people = everyone  # it recovers; the next sync changes nothing
+    later = cli.ok("sync", integration)
+    assert later["status"] == "succeeded" and later["counts"]["unchanged"] == 8
+    error = cli.fails(2, "runs", "approve", held["id"])["error"]
+    assert "superseded" in error and later["id"] in error and "nothing" in error
+    assert len(cli.ok("accounts", "list", "--school", "Lincoln High")) == 8  # nobody deactivated
+    assert cli.ok("runs", "show", held["id"])["status"] == "superseded"
+    listed = {r["id"]: r["status"] for r in cli.ok("runs", "list")}
+    assert listed[held["id"]] == "superseded" and listed[later["id"]] == "succeeded"
+    human = cli("runs", "show", held["id"], json=False)
+    assert human.exit_code == 0 and "superseded:" in human.stdout
+    assert "runs approve" not in human.stdout
 
 
 def test_held_sync_without_json_says_why_on_stderr(cli: Cli, integration: str) -> None:

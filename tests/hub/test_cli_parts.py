@@ -106,7 +106,14 @@ def test_progress_is_quiet_for_quick_runs_and_throttled_after(
 
 @pytest.mark.parametrize(
     ("status", "code"),
-    [("succeeded", 0), ("dry_run", 0), ("held", 3), ("failed", 1), ("running", 0)],
+    [
+        ("succeeded", 0),
+        ("dry_run", 0),
+        ("held", 3),
+        ("failed", 1),
+        ("running", 0),
+        ("superseded", 2),
+    ],
 )
 def test_exit_code_for_a_run(status: str, code: int) -> None:
     assert exit_code_for({"status": status}) == code
