@@ -19,7 +19,7 @@ from hub.cli import progress as progress_module
 from hub.config import Settings
 from hub.context import Hub, open_hub
 from hub.models import Run, utcnow
-from hub.sandbox import serve
+from hub.testing import serve
 from tests.hub.cli_support import (
     Cli,
     DistrictProvider,
