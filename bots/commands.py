@@ -15,10 +15,9 @@ from slack_bolt import App
 from slack_bolt.context.ack import Ack
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bots import blocks, payload, reports, resync
-from bots.slack_files import slack_error
+from bots.slack_files import SLACK_FAILURES, slack_error
 from hub import audit, integrations, runs, schools
 from hub.context import Hub
 from hub.errors import HubError, UsageError
@@ -206,7 +205,7 @@ def register(app: App, *, hub: Hub) -> None:
             try:
                 client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks.sections(text))
                 return
-            except (SlackApiError, SlackRequestError) as exc:
+            except SLACK_FAILURES as exc:
                 log.warning("could not update the held-run message: %s", slack_error(exc))
         payload.respond_quietly(
             respond,

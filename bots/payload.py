@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.error import URLError
 
 from slack_bolt.context.respond import Respond
-from slack_sdk.errors import SlackApiError, SlackRequestError
+
+from bots.slack_files import SLACK_FAILURES
 
 log = logging.getLogger(__name__)
 
@@ -43,5 +43,5 @@ def respond_quietly(respond: Respond, **kwargs: Any) -> None:
     Slack refusing it) is logged, not raised, since the request was acknowledged already."""
     try:
         respond(**kwargs)
-    except (ValueError, URLError, SlackApiError, SlackRequestError) as exc:
+    except (ValueError, *SLACK_FAILURES) as exc:
         log.warning("could not answer through response_url: %s", type(exc).__name__)

@@ -14,14 +14,13 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_bolt.context.ack import Ack
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bots import payload
 from bots.blocks import answered, message_text, parse_choice
 from bots.conversation import MAX_FILE_BYTES, Person, UploadConversation
 from bots.delivery import deliver
 from bots.replies import Outcome
-from bots.slack_files import SlackFiles, slack_error
+from bots.slack_files import SLACK_FAILURES, SlackFiles, slack_error
 from hub.context import Hub
 
 log = logging.getLogger(__name__)
@@ -35,7 +34,7 @@ def email_of(client: WebClient, user: str) -> str | None:
     deactivated users, or when Slack will not say."""
     try:
         info: dict[str, Any] = client.users_info(user=user)["user"]
-    except (SlackApiError, SlackRequestError) as exc:
+    except SLACK_FAILURES as exc:
         log.warning("users.info failed for %s: %s", user, slack_error(exc))
         return None
     if info.get("is_bot") or info.get("deleted"):
@@ -138,7 +137,7 @@ def register(app: App, *, hub: Hub, conversation: UploadConversation) -> None:
                     text=text,
                     blocks=answered(text, outcome.clicked_note, user),
                 )
-            except (SlackApiError, SlackRequestError) as exc:
+            except SLACK_FAILURES as exc:
                 log.warning("could not update the answered message: %s", slack_error(exc))
         send(client, outcome, channel=channel, user=user, thread=thread)
 
