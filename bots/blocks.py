@@ -102,11 +102,17 @@ def held_run(text: str, run_id: str) -> list[Block]:
     return [*sections(text), {"type": "actions", "elements": [approve]}]
 
 
-def message_text(blocks: list[Block]) -> str:
-    """The text of a message's sections (what a click payload echoes back), for rebuilding it."""
+def message_text(blocks: Any) -> str:
+    """The text of a message's sections (what a click payload echoes back), for rebuilding it;
+    anything that is not a section with text (Slack's or a malformed echo) is skipped."""
+    if not isinstance(blocks, list):
+        return ""
     parts = [
         b["text"]["text"]
         for b in blocks
-        if b.get("type") == "section" and isinstance(b.get("text"), dict)
+        if isinstance(b, dict)
+        and b.get("type") == "section"
+        and isinstance(b.get("text"), dict)
+        and isinstance(b["text"].get("text"), str)
     ]
     return "\n".join(parts)

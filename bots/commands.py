@@ -15,10 +15,9 @@ from slack_bolt import App
 from slack_bolt.context.ack import Ack
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from bots import blocks, reports, resync
-from bots.slack_files import slack_error
+from bots import blocks, payload, reports, resync
+from bots.slack_files import SLACK_FAILURES, slack_error
 from hub import audit, integrations, runs, schools
 from hub.context import Hub
 from hub.errors import HubError, UsageError
@@ -127,11 +126,11 @@ def approved_text(run: dict[str, Any], user: str) -> str:
 
 def register(app: App, *, hub: Hub) -> None:
     def on_command(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        text = " ".join(str(command.get("text") or "").split())
+        text = " ".join((payload.text(command, "text") or "").split())
         verb, _, rest = text.partition(" ")
         verb = verb.lower()
-        user = command.get("user_id")
-        channel = command.get("channel_id")
+        user = payload.text(command, "user_id")
+        channel = payload.text(command, "channel_id")
         if verb in ("", "help"):
             ack(text=HELP)
             return
@@ -156,9 +155,10 @@ def register(app: App, *, hub: Hub) -> None:
                 return
             ack()
             try:
-                respond(text=status_text(hub, rest))
+                answer = status_text(hub, rest)
             except HubError as exc:
-                respond(text=str(exc))
+                answer = str(exc)
+            payload.respond_quietly(respond, text=answer)
             return
         if verb == "approve":
             if not rest:
@@ -168,9 +168,11 @@ def register(app: App, *, hub: Hub) -> None:
             try:
                 run = approve_run(hub, rest, user=user, channel=channel)
             except HubError as exc:
-                respond(text=f"Not approved: {exc}")
+                payload.respond_quietly(respond, text=f"Not approved: {exc}")
                 return
-            respond(text=approved_text(run, user), response_type="in_channel")
+            payload.respond_quietly(
+                respond, text=approved_text(run, user), response_type="in_channel"
+            )
             return
         ack(text=f"I don't know `{verb}`.\n{HELP}")
 
@@ -178,29 +180,40 @@ def register(app: App, *, hub: Hub) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        user = (body.get("user") or {}).get("id")
+        user = payload.id_of(body, "user")
         if not is_agent(hub, user) or not user:
-            respond(text=REFUSED, response_type="ephemeral", replace_original=False)
+            payload.respond_quietly(
+                respond, text=REFUSED, response_type="ephemeral", replace_original=False
+            )
             return
-        run_id = str(action.get("value") or "")
-        channel = (body.get("channel") or {}).get("id")
+        run_id = payload.text(action, "value") or ""
+        channel = payload.id_of(body, "channel")
         try:
             run = approve_run(hub, run_id, user=user, channel=channel)
         except HubError as exc:
-            respond(text=f"Not approved: {exc}", response_type="ephemeral", replace_original=False)
+            payload.respond_quietly(
+                respond,
+                text=f"Not approved: {exc}",
+                response_type="ephemeral",
+                replace_original=False,
+            )
             return
-        message = body.get("message") or {}
-        text = blocks.message_text(message.get("blocks") or []) or message.get("text") or ""
+        message = payload.obj(body, "message")
+        ts = payload.text(message, "ts")
+        text = blocks.message_text(message.get("blocks")) or payload.text(message, "text") or ""
         text = f"{text}\n{approved_text(run, user)}"
-        if channel and message.get("ts"):
+        if channel and ts:
             try:
-                client.chat_update(
-                    channel=channel, ts=message["ts"], text=text, blocks=blocks.sections(text)
-                )
+                client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks.sections(text))
                 return
-            except (SlackApiError, SlackRequestError) as exc:
+            except SLACK_FAILURES as exc:
                 log.warning("could not update the held-run message: %s", slack_error(exc))
-        respond(text=approved_text(run, user), response_type="in_channel", replace_original=False)
+        payload.respond_quietly(
+            respond,
+            text=approved_text(run, user),
+            response_type="in_channel",
+            replace_original=False,
+        )
 
     app.command(COMMAND)(on_command)
     app.action(blocks.APPROVE_ACTION)(on_approve)

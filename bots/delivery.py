@@ -12,11 +12,10 @@ from __future__ import annotations
 import logging
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bots.blocks import reply_blocks
 from bots.replies import Reply
-from bots.slack_files import SlackCallFailed, open_dm, send_file, slack_error
+from bots.slack_files import SLACK_FAILURES, SlackCallFailed, open_dm, send_file, slack_error
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ def deliver(
                     title=reply.attachment.title,
                     thread_ts=where,
                 )
-        except (SlackApiError, SlackRequestError, SlackCallFailed) as exc:
+        except (*SLACK_FAILURES, SlackCallFailed) as exc:
             reason = slack_error(exc) if not isinstance(exc, SlackCallFailed) else str(exc)
             log.warning("could not deliver a reply in %s: %s", channel, reason)
             if reply.private:
@@ -83,5 +82,5 @@ def deliver(
 def _tell(client: WebClient, channel: str, text: str) -> None:
     try:
         client.chat_postMessage(channel=channel, text=text)
-    except (SlackApiError, SlackRequestError) as exc:
+    except SLACK_FAILURES as exc:
         log.warning("could not post in %s: %s", channel, slack_error(exc))

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bots import blocks, reports
-from bots.slack_files import open_dm, slack_error
+from bots.slack_files import SLACK_FAILURES, open_dm, slack_error
 from hub import audit, queue, runs
 from hub.context import Hub
 from hub.errors import HubError
@@ -129,7 +128,7 @@ def _post_progress(
                 channel=where, text=text, blocks=blocks.sections(text)
             )
             return str(response["channel"]), str(response["ts"])
-        except (SlackApiError, SlackRequestError, HubError) as exc:
+        except (*SLACK_FAILURES, HubError) as exc:
             log.info("cannot post resync progress in %s: %s", target or "DM", slack_error(exc))
     return None, None
 
@@ -180,7 +179,7 @@ def watch(
 def _update(client: WebClient, *, channel: str, ts: str, text: str) -> None:
     try:
         client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks.sections(text))
-    except (SlackApiError, SlackRequestError) as exc:
+    except SLACK_FAILURES as exc:
         log.warning("could not update resync progress: %s", slack_error(exc))
 
 
@@ -198,5 +197,5 @@ def announce_held(
     )
     try:
         client.chat_postMessage(channel=channel, text=text, blocks=blocks.held_run(text, run_id))
-    except (SlackApiError, SlackRequestError) as exc:
+    except SLACK_FAILURES as exc:
         log.warning("could not tell support about held run %s: %s", run_id, slack_error(exc))

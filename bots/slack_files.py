@@ -25,6 +25,11 @@ DOWNLOAD_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 _SLACK_DOMAINS = (".slack.com", ".slack-edge.com", ".slack-files.com")
 
 
+# What a Web API call can raise: Slack's refusal, a bad request, or the network (slack_sdk
+# lets urllib's URLError, an OSError, through when Slack cannot be reached at all).
+SLACK_FAILURES = (SlackApiError, SlackRequestError, OSError)
+
+
 class SlackCallFailed(HubError):
     """A Web API call failed; the message names Slack's error code, never a token."""
 
@@ -58,7 +63,7 @@ class SlackFiles:
     def describe(self, file_id: str) -> FileMeta:
         try:
             info: dict[str, Any] = self.client.files_info(file=file_id)["file"]
-        except (SlackApiError, SlackRequestError) as exc:
+        except SLACK_FAILURES as exc:
             msg = f"Slack answered files.info with {slack_error(exc)}"
             raise SlackCallFailed(msg) from None
         url = info.get("url_private_download") or info.get("url_private")
@@ -128,7 +133,7 @@ def open_dm(client: WebClient, user: str) -> str:
     """The bot's direct-message channel with ``user``."""
     try:
         return str(client.conversations_open(users=user)["channel"]["id"])
-    except (SlackApiError, SlackRequestError) as exc:
+    except SLACK_FAILURES as exc:
         msg = f"Slack answered conversations.open with {slack_error(exc)}"
         raise SlackCallFailed(msg) from None
 
@@ -153,6 +158,6 @@ def send_file(
             initial_comment=comment,
             thread_ts=thread_ts,
         )
-    except (SlackApiError, SlackRequestError) as exc:
+    except SLACK_FAILURES as exc:
         msg = f"Slack refused the file {filename}: {slack_error(exc)}"
         raise SlackCallFailed(msg) from None

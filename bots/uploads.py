@@ -14,13 +14,13 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_bolt.context.ack import Ack
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackRequestError
 
+from bots import payload
 from bots.blocks import answered, message_text, parse_choice
 from bots.conversation import MAX_FILE_BYTES, Person, UploadConversation
 from bots.delivery import deliver
 from bots.replies import Outcome
-from bots.slack_files import SlackFiles, slack_error
+from bots.slack_files import SLACK_FAILURES, SlackFiles, slack_error
 from hub.context import Hub
 
 log = logging.getLogger(__name__)
@@ -34,13 +34,17 @@ def email_of(client: WebClient, user: str) -> str | None:
     deactivated users, or when Slack will not say."""
     try:
         info: dict[str, Any] = client.users_info(user=user)["user"]
-    except (SlackApiError, SlackRequestError) as exc:
+    except SLACK_FAILURES as exc:
         log.warning("users.info failed for %s: %s", user, slack_error(exc))
         return None
     if info.get("is_bot") or info.get("deleted"):
         return None
     email = (info.get("profile") or {}).get("email")
     return str(email) if email else None
+
+
+def _objects(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def is_direct(channel: str | None, channel_type: str | None = None) -> bool:
@@ -66,8 +70,8 @@ def register(app: App, *, hub: Hub, conversation: UploadConversation) -> None:
         )
 
     def on_message(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        channel, user = event.get("channel"), event.get("user")
-        if not channel or not user or not is_direct(channel, event.get("channel_type")):
+        channel, user = payload.id_of(event, "channel"), payload.id_of(event, "user")
+        if not channel or not user or not is_direct(channel, payload.text(event, "channel_type")):
             return
         if event.get("subtype") not in _PERSON_SUBTYPES or event.get("bot_id"):
             return
@@ -75,8 +79,8 @@ def register(app: App, *, hub: Hub, conversation: UploadConversation) -> None:
             return
         person = Person(user, email_of(client, user))
         files = files_for(client)
-        shared = [f for f in event.get("files") or [] if f.get("id")]
-        thread = event.get("thread_ts") or event.get("ts")
+        shared = [f for f in _objects(event.get("files")) if payload.text(f, "id")]
+        thread = payload.text(event, "thread_ts") or payload.text(event, "ts")
         if shared:
             for item in shared:
                 outcome = conversation.on_file(
@@ -84,14 +88,14 @@ def register(app: App, *, hub: Hub, conversation: UploadConversation) -> None:
                 )
                 send(client, outcome, channel=channel, user=user, thread=thread)
             return
-        text = (event.get("text") or "").strip()
+        text = (payload.text(event, "text") or "").strip()
         if text:
             outcome = conversation.on_text(channel=channel, person=person, text=text, files=files)
             send(client, outcome, channel=channel, user=user, thread=None)
 
     def on_file_shared(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        channel, user = event.get("channel_id"), event.get("user_id")
-        file_id = event.get("file_id") or (event.get("file") or {}).get("id")
+        channel, user = payload.text(event, "channel_id"), payload.text(event, "user_id")
+        file_id = payload.text(event, "file_id") or payload.id_of(event, "file")
         if not channel or not user or not file_id or not is_direct(channel):
             return
         if user == context.bot_user_id:
@@ -106,33 +110,34 @@ def register(app: App, *, hub: Hub, conversation: UploadConversation) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        choice = parse_choice(str(action.get("action_id", "")))
-        user = (body.get("user") or {}).get("id")
-        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-            "channel_id"
+        choice = parse_choice(payload.text(action, "action_id") or "")
+        user = payload.id_of(body, "user")
+        channel = payload.id_of(body, "channel") or payload.text(
+            payload.obj(body, "container"), "channel_id"
         )
         if choice is None or not user or not channel:
             return
-        message: dict[str, Any] = body.get("message") or {}
-        thread = message.get("thread_ts")
+        message = payload.obj(body, "message")
+        thread = payload.text(message, "thread_ts")
+        ts = payload.text(message, "ts")
         person = Person(user, email_of(client, user))
         outcome = conversation.on_choice(
             channel=channel,
             person=person,
             choice=choice,
-            value=str(action.get("value") or ""),
+            value=payload.text(action, "value") or "",
             files=files_for(client),
         )
-        if outcome.clicked_note and message.get("ts"):
-            text = message_text(message.get("blocks") or []) or message.get("text") or ""
+        if outcome.clicked_note and ts:
+            text = message_text(message.get("blocks")) or payload.text(message, "text") or ""
             try:
                 client.chat_update(
                     channel=channel,
-                    ts=message["ts"],
+                    ts=ts,
                     text=text,
                     blocks=answered(text, outcome.clicked_note, user),
                 )
-            except (SlackApiError, SlackRequestError) as exc:
+            except SLACK_FAILURES as exc:
                 log.warning("could not update the answered message: %s", slack_error(exc))
         send(client, outcome, channel=channel, user=user, thread=thread)
 

@@ -207,3 +207,13 @@ class Conversation(SQLModel, table=True):
     upload_id: str | None = Field(default=None, foreign_key="upload.id")
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class SeenRequest(SQLModel, table=True):
+    """A chat request already handled, by its identity (Slack's ``trigger_id`` or ``event_id``,
+    hashed), kept until ``expires_at`` so a replay or a retry is acknowledged without acting
+    twice, by whichever process it reaches."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=16)
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -17,7 +18,7 @@ from sqlmodel import col, select
 from hub import audit
 from hub.context import Hub
 from hub.errors import UsageError
-from hub.models import ApiToken, utcnow
+from hub.models import ApiToken, iso, utcnow
 
 DISTRICT_IT = "district_it"
 SUPPORT = "support"
@@ -86,16 +87,38 @@ def authenticate(hub: Hub, token: str) -> ApiToken | None:
     return row
 
 
+def token_json(row: ApiToken) -> dict[str, Any]:
+    """What may be shown about a token: never the token, nor its hash. ``district_id`` is
+    null until tokens can be limited to a district."""
+    return {
+        "id": row.id,
+        "role": row.role,
+        "school_id": row.school_id,
+        "district_id": None,
+        "created_at": iso(row.created_at),
+        "last_used_at": iso(row.last_used_at),
+    }
+
+
 def list_tokens(hub: Hub) -> list[ApiToken]:
     with hub.session() as session:
         return list(session.exec(select(ApiToken).order_by(col(ApiToken.created_at))))
 
 
-def revoke_token(hub: Hub, token_id: str, *, actor: str) -> None:
+def revoke_token(hub: Hub, token_id: str, *, actor: str) -> ApiToken:
+    """Delete the token's row: the next request made with it is refused (401)."""
     with hub.transaction() as session:
         row = session.get(ApiToken, token_id.strip())
         if row is None:
-            msg = f"unknown token '{token_id}'"
+            msg = f"unknown token '{token_id}' (see 'rosterhub token list')"
             raise UsageError(msg)
         session.delete(row)
-        audit.record(session, actor=actor, action="token.revoke", target=row.id)
+        audit.record(
+            session,
+            actor=actor,
+            action="token.revoke",
+            target=row.id,
+            role=row.role,
+            school_id=row.school_id,
+        )
+    return row

@@ -11,8 +11,18 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from hub import __version__
-from hub.api import accounts, health, integrations, plugins, runs, schools, template, uploads
-from hub.api.errors import BodyLimit, install_handlers
+from hub.api import (
+    accounts,
+    health,
+    integrations,
+    plugins,
+    runs,
+    schools,
+    template,
+    tokens,
+    uploads,
+)
+from hub.api.errors import BodyLimit, error_responses, install_handlers
 from hub.context import Hub
 
 log = logging.getLogger("hub.api")
@@ -23,8 +33,8 @@ MAX_UPLOAD_BODY_BYTES = uploads.MAX_FILE_BYTES + 256 * 1024
 
 
 def api_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX)
-    for module in (plugins, schools, integrations, runs, accounts, uploads, template):
+    router = APIRouter(prefix=API_PREFIX, responses=error_responses(401))
+    for module in (plugins, schools, integrations, runs, accounts, uploads, template, tokens):
         router.include_router(module.router)
     return router
 
@@ -78,7 +88,8 @@ def create_app(
         version=__version__,
         description=(
             "The rostering hub. Every /api/v1 route needs `Authorization: Bearer TOKEN` "
-            "(`rosterhub token create`)."
+            "(`rosterhub token create`, or district IT's `POST /api/v1/tokens`). Errors are "
+            '`{"detail": ...}` with the status each route documents.'
         ),
         lifespan=lifespan,
     )

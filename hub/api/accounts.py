@@ -9,12 +9,17 @@ from fastapi.responses import JSONResponse
 
 from hub import accounts
 from hub.api.deps import HubDep, PrincipalDep
+from hub.api.errors import error_responses
 from hub.api.scope import visible_school
 
 router = APIRouter(tags=["accounts"])
 
 
-@router.get("/schools/{school_id}/accounts", summary="A school's accounts, by email")
+@router.get(
+    "/schools/{school_id}/accounts",
+    summary="A school's accounts, by email",
+    responses=error_responses(404, 422),
+)
 def list_accounts(
     school_id: str,
     hub: HubDep,

@@ -2,8 +2,13 @@
 
 - Validation errors keep what was wrong and where, but drop the submitted value, so a
   malformed ``secrets`` object is never echoed back.
-- Hub errors carry messages written to be shown (they never contain secrets).
+- Hub errors carry messages written to be shown (they never contain secrets). A usage or
+  configuration error that reaches this handler is input the hub understood but cannot act
+  on (a route resolves the ids in its path itself, as 404): 422, like a validation error.
 - Anything unexpected is logged here and answered with a bare 500.
+
+Routes document what they can answer with :func:`error_responses`, so the OpenAPI schema
+lists every error status with the ``{"detail": ...}`` model.
 """
 
 from __future__ import annotations
@@ -15,11 +20,44 @@ from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub.errors import ConfigError, Conflict, HubError, ProviderError, Unavailable, UsageError
+from hub.errors import Conflict, HubError, ProviderError, Unavailable, UsageError
 
 log = logging.getLogger("hub.api")
+
+
+class ValidationIssue(BaseModel):
+    """One thing wrong with a request: where (``loc``) and what; never the submitted value."""
+
+    type: str
+    loc: list[str | int]
+    msg: str
+
+
+class ErrorOut(BaseModel):
+    """Every error answer: a one-line reason, or for 422 validation errors the issues found."""
+
+    detail: str | list[ValidationIssue] = Field(
+        description="Why the request was refused; never echoes a submitted secret."
+    )
+
+
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    401: "No bearer token, or one that is invalid or revoked",
+    403: "This token's role may not do this",
+    404: "No such id, or one in a school this token cannot see (the two look the same)",
+    409: "Conflicts with the current state (the message says which)",
+    413: "The request body is over the size limit",
+    422: "The request is invalid, or the hub cannot act on it (the detail says why)",
+    502: "The provider failed or refused (the detail says how)",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: each error status it can answer, with the error model."""
+    return {code: {"model": ErrorOut, "description": ERROR_DESCRIPTIONS[code]} for code in codes}
 
 
 def _clean(error: dict[str, Any]) -> dict[str, Any]:
@@ -37,13 +75,10 @@ async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def hub_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HubError)
-    if isinstance(exc, ConfigError):
-        code = status.HTTP_422_UNPROCESSABLE_CONTENT
-    elif isinstance(exc, Conflict):
+    if isinstance(exc, Conflict):
         code = status.HTTP_409_CONFLICT
-    elif isinstance(exc, UsageError):
-        # Routes resolve the ids in their path themselves (404); what is left is bad input.
-        code = status.HTTP_400_BAD_REQUEST
+    elif isinstance(exc, UsageError):  # ConfigError too; routes answer 404 for their own ids
+        code = status.HTTP_422_UNPROCESSABLE_CONTENT
     elif isinstance(exc, ProviderError):
         code = status.HTTP_502_BAD_GATEWAY
     elif isinstance(exc, Unavailable):

@@ -16,7 +16,11 @@ router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
 
 
-@router.get("/healthz", summary="Liveness and queue health (no token needed)")
+@router.get(
+    "/healthz",
+    summary="Liveness and queue health (no token needed)",
+    responses={503: {"description": "The database is unreachable"}},
+)
 def healthz(hub: HubDep, request: Request) -> JSONResponse:
     body: dict[str, Any] = {"status": "ok"}
     try:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from hub import integrations, queue
 from hub.api.deps import OPERATORS, WRITERS, HubDep, PrincipalDep, not_found
+from hub.api.errors import error_responses
 from hub.api.scope import visible_integration
 from hub.errors import UsageError
 from hub.models import School
@@ -60,7 +61,10 @@ def list_integrations(hub: HubDep, principal: PrincipalDep) -> list[dict[str, An
 
 
 @router.post(
-    "/integrations", status_code=status.HTTP_201_CREATED, summary="Connect a school to a provider"
+    "/integrations",
+    status_code=status.HTTP_201_CREATED,
+    summary="Connect a school to a provider",
+    responses=error_responses(403, 404, 413, 422),
 )
 def create_integration(body: IntegrationIn, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
     principal.require(*WRITERS)
@@ -82,7 +86,11 @@ def create_integration(body: IntegrationIn, hub: HubDep, principal: PrincipalDep
     return integrations.integration_json(hub, integration)
 
 
-@router.get("/integrations/{integration_id}", summary="One integration and its last run")
+@router.get(
+    "/integrations/{integration_id}",
+    summary="One integration and its last run",
+    responses=error_responses(404, 422),
+)
 def get_integration(integration_id: str, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
     integration = visible_integration(hub, principal, integration_id)
     return integrations.integration_json(hub, integration)
@@ -91,6 +99,7 @@ def get_integration(integration_id: str, hub: HubDep, principal: PrincipalDep) -
 @router.patch(
     "/integrations/{integration_id}",
     summary="Change settings or secrets (district IT), or pause/resume (support too)",
+    responses=error_responses(403, 404, 413, 422),
 )
 def update_integration(
     integration_id: str, body: IntegrationPatch, hub: HubDep, principal: PrincipalDep
@@ -115,6 +124,7 @@ def update_integration(
     "/integrations/{integration_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove an integration (its accounts stay)",
+    responses=error_responses(403, 404, 409, 422),
 )
 def delete_integration(integration_id: str, hub: HubDep, principal: PrincipalDep) -> None:
     integration = visible_integration(hub, principal, integration_id)
@@ -131,6 +141,7 @@ def delete_integration(integration_id: str, hub: HubDep, principal: PrincipalDep
     "/integrations/{integration_id}/sync",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Queue a sync (answers the run already queued or running, if any)",
+    responses=error_responses(403, 404, 422),
 )
 def sync(
     integration_id: str,
@@ -159,6 +170,7 @@ def sync(
 @router.post(
     "/integrations/{integration_id}/check",
     summary="Test the credentials and list what the provider lets the hub see",
+    responses=error_responses(403, 404, 422),
 )
 def check(integration_id: str, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
     integration = visible_integration(hub, principal, integration_id)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from hub.api.deps import OPERATORS, HubDep, PrincipalDep
+from hub.api.errors import error_responses
 from hub.api.scope import visible_integration, visible_run
 
 router = APIRouter(tags=["runs"])
@@ -19,7 +20,11 @@ def _engine() -> Any:
     return runs
 
 
-@router.get("/runs", summary="Runs newest first (optionally of one integration)")
+@router.get(
+    "/runs",
+    summary="Runs newest first (optionally of one integration)",
+    responses=error_responses(404, 422),
+)
 def list_runs(
     hub: HubDep,
     principal: PrincipalDep,
@@ -36,13 +41,21 @@ def list_runs(
     return JSONResponse(runs.runs_json(hub, found))
 
 
-@router.get("/runs/{run_id}", summary="One run with its counts and issues")
+@router.get(
+    "/runs/{run_id}",
+    summary="One run with its counts and issues",
+    responses=error_responses(404, 422),
+)
 def get_run(run_id: str, hub: HubDep, principal: PrincipalDep) -> JSONResponse:
     runs = _engine()
     return JSONResponse(runs.run_json(hub, visible_run(hub, principal, run_id)))
 
 
-@router.post("/runs/{run_id}/approve", summary="Apply a held run")
+@router.post(
+    "/runs/{run_id}/approve",
+    summary="Apply a held run",
+    responses=error_responses(403, 404, 422),
+)
 def approve(run_id: str, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
     runs = _engine()
     run = visible_run(hub, principal, run_id)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub import schools
 from hub.api.deps import WRITERS, HubDep, PrincipalDep
+from hub.api.errors import error_responses
 from hub.api.scope import visible_school
 from hub.errors import UsageError
 
@@ -30,7 +31,12 @@ def list_schools(hub: HubDep, principal: PrincipalDep) -> list[dict[str, Any]]:
     return [schools.school_json(s) for s in schools.list_schools(hub, only_school_id=only)]
 
 
-@router.post("/schools", status_code=status.HTTP_201_CREATED, summary="Add a school")
+@router.post(
+    "/schools",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a school",
+    responses=error_responses(403, 409, 413, 422),
+)
 def create_school(body: SchoolIn, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
     principal.require(*WRITERS)
     try:
@@ -44,6 +50,6 @@ def create_school(body: SchoolIn, hub: HubDep, principal: PrincipalDep) -> dict[
     return schools.school_json(school)
 
 
-@router.get("/schools/{school_id}", summary="One school")
+@router.get("/schools/{school_id}", summary="One school", responses=error_responses(404, 422))
 def get_school(school_id: str, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
     return schools.school_json(visible_school(hub, principal, school_id))

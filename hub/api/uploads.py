@@ -17,6 +17,7 @@ from sqlmodel import col
 
 from hub import audit
 from hub.api.deps import HubDep, PrincipalDep, not_found
+from hub.api.errors import ErrorOut, error_responses
 from hub.api.scope import visible_school
 from hub.models import Upload
 from hub.tokens import DISTRICT_IT, SCHOOL_ADMIN
@@ -34,7 +35,14 @@ def credentials_url(upload_id: str) -> str:
 @router.post(
     "/schools/{school_id}/uploads",
     summary="Upload an accounts spreadsheet (.xlsx, .xls, .ods, .csv)",
-    responses={422: {"description": "Rejected: the upload result, with its errors"}},
+    responses={
+        **error_responses(403, 404, 413),
+        422: {
+            "model": ErrorOut | dict[str, Any],
+            "description": "Rejected: the upload result, with its errors (sheet, row, column); "
+            "or an invalid request (`detail`)",
+        },
+    },
 )
 def upload(
     school_id: str,
@@ -85,7 +93,7 @@ def upload(
     "/uploads/{upload_id}/credentials",
     summary="Download the generated passwords of an upload, once, with the uploading token",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": {"text/csv": {}}}, **error_responses(404, 422)},
 )
 def download_credentials(upload_id: str, hub: HubDep, principal: PrincipalDep) -> Response:
     with hub.session() as session:

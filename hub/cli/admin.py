@@ -1,4 +1,4 @@
-"""``rosterhub template``, ``rosterhub plugins`` and ``rosterhub token create``."""
+"""``rosterhub template``, ``rosterhub plugins`` and ``rosterhub token create|list|revoke``."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from rich.console import Console
 
 from hub import schools
 from hub.cli.app import app, group
-from hub.cli.output import JsonFlag, emit, note, table
+from hub.cli.output import JsonFlag, emit, note, short_time, table
 from hub.cli.runtime import actor, cli_hub, registry
 from hub.errors import UsageError
 from hub.integrations import COMMON_KEYS
-from hub.tokens import create_token
+from hub.tokens import create_token, list_tokens, revoke_token, token_json
 
-token_app = group("token", "Make API tokens for the HTTP API.")
+token_app = group("token", "Make, list and revoke tokens for the HTTP API.")
 
 DEFAULT_TEMPLATE = "rosterhub-accounts-template.xlsx"
 
@@ -102,12 +102,60 @@ def create(
     with cli_hub() as hub:
         school_id = schools.resolve_school(hub, school).id if school else None
         token, secret = create_token(hub, role=role.value, school_id=school_id, actor=actor())
-    doc = {"token": secret, "role": token.role, "school_id": token.school_id}
+    doc = {"token": secret, "role": token.role, "school_id": token.school_id, "district_id": None}
 
     def human(console: Console) -> None:
         # The token alone on stdout, so TOKEN=$(rosterhub token create ...) works.
         console.print(secret, markup=False, highlight=False, soft_wrap=True)
         where = f" for school {token.school_id}" if token.school_id else ""
-        note(f"{token.role} token{where}. It is shown only this once; store it now.")
+        note(
+            f"{token.role} token {token.id}{where}. It is shown only this once; store it now "
+            f"('rosterhub token revoke {token.id}' withdraws it)."
+        )
 
     emit(doc, json_mode=json_mode, human=human)
+
+
+@token_app.command("list")
+def list_(json_mode: JsonFlag = False) -> None:
+    """List the API tokens (never the tokens themselves): role, school, created, last used."""
+    with cli_hub() as hub:
+        docs = [token_json(row) for row in list_tokens(hub)]
+
+    def human(console: Console) -> None:
+        console.print(
+            table(
+                None,
+                ["id", "role", "school", "created", "last used"],
+                [
+                    (
+                        d["id"],
+                        d["role"],
+                        d["school_id"],
+                        short_time(d["created_at"]),
+                        short_time(d["last_used_at"]),
+                    )
+                    for d in docs
+                ],
+            )
+            if docs
+            else "No tokens. Make one with 'rosterhub token create --role ROLE'."
+        )
+
+    emit(docs, json_mode=json_mode, human=human)
+
+
+@token_app.command("revoke")
+def revoke(
+    token_id: Annotated[str, typer.Argument(metavar="ID", help="The token's id (token list).")],
+    json_mode: JsonFlag = False,
+) -> None:
+    """Revoke an API token: requests made with it are refused from now on."""
+    with cli_hub() as hub:
+        row = revoke_token(hub, token_id, actor=actor())
+    doc = {"id": row.id, "revoked": True}
+    emit(
+        doc,
+        json_mode=json_mode,
+        human=lambda console: console.print(f"Token {row.id} revoked.", markup=False),
+    )

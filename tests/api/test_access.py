@@ -30,6 +30,9 @@ EVERY_ROUTE = [
     ("POST", "/api/v1/schools/{school}/uploads"),
     ("GET", "/api/v1/uploads/{run}/credentials"),
     ("GET", "/api/v1/template.xlsx"),
+    ("GET", "/api/v1/tokens"),
+    ("POST", "/api/v1/tokens"),
+    ("DELETE", "/api/v1/tokens/{run}"),
 ]
 
 
@@ -186,7 +189,7 @@ def test_support_may_pause_resync_and_approve(district: District) -> None:
     sync = c.post(f"/api/v1/integrations/{ia}/sync", headers=h)
     assert sync.status_code == 202
     approve = c.post(f"/api/v1/runs/{sync.json()['id']}/approve", headers=h)
-    assert approve.status_code == 400  # allowed, but a queued run is not held
+    assert approve.status_code == 422  # allowed, but a queued run is not held
     assert "not held" in approve.json()["detail"]
     paused = c.patch(
         f"/api/v1/integrations/{district.integration_b}", headers=h, json={"enabled": False}

@@ -27,7 +27,7 @@ def test_create_and_list_schools(district: District) -> None:
     again = c.post("/api/v1/schools", headers=h, json={"name": "Cedar High"})
     assert again.status_code == 409
     bad_zone = c.post("/api/v1/schools", headers=h, json={"name": "X", "timezone": "Mars/Base"})
-    assert bad_zone.status_code == 400 and "time zone" in bad_zone.json()["detail"]
+    assert bad_zone.status_code == 422 and "time zone" in bad_zone.json()["detail"]
     extra = c.post("/api/v1/schools", headers=h, json={"name": "Y", "colour": "red"})
     assert extra.status_code == 422
 
@@ -179,7 +179,7 @@ def test_held_run_is_approved_through_the_api(district: District) -> None:
     assert approved.json()["status"] == "succeeded"
     assert approved.json()["counts"]["deactivated"] == 5
     again = c.post(f"/api/v1/runs/{held_id}/approve", headers=h)
-    assert again.status_code == 400
+    assert again.status_code == 422
     remaining = c.get(f"/api/v1/schools/{district.school_a}/accounts", headers=h).json()
     assert remaining == []
     everyone = c.get(f"/api/v1/schools/{district.school_a}/accounts?all=true", headers=h).json()
@@ -208,7 +208,7 @@ def test_sync_of_a_disabled_integration_is_refused(district: District) -> None:
     ia = district.integration_a
     c.patch(f"/api/v1/integrations/{ia}", headers=h, json={"enabled": False})
     response = c.post(f"/api/v1/integrations/{ia}/sync", headers=h)
-    assert response.status_code == 400 and "disabled" in response.json()["detail"]
+    assert response.status_code == 422 and "disabled" in response.json()["detail"]
 
 
 def test_check_and_plugins(district: District) -> None:

@@ -98,6 +98,23 @@ def signed_headers(
     }
 
 
+def resync_form(
+    integration: str, *, trigger: str = "t", response_url: str = "http://127.0.0.1:9/respond"
+) -> str:
+    """A support agent's ``/rosterhub resync`` as Slack posts it (form-encoded)."""
+    return urlencode(
+        {
+            "command": "/rosterhub",
+            "text": f"resync {integration}",
+            "user_id": AGENT,
+            "channel_id": "COPS",
+            "team_id": "T1",
+            "response_url": response_url,
+            "trigger_id": trigger,
+        }
+    )
+
+
 # -- the driver -----------------------------------------------------------------------------
 
 

@@ -3,26 +3,24 @@ listener; everything else is 401 and nothing runs."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
 import time
 from urllib.parse import urlencode
 
+import pytest
+
 from hub.context import Hub
 from hub.models import Run
-from tests.bots.conftest import AGENT, District, Slack, signed_headers
-
-
-def _resync_form(integration: str) -> str:
-    return urlencode(
-        {
-            "command": "/rosterhub",
-            "text": f"resync {integration}",
-            "user_id": AGENT,
-            "channel_id": "COPS",
-            "team_id": "T1",
-            "response_url": "http://127.0.0.1:9/respond",
-            "trigger_id": "t",
-        }
-    )
+from tests.bots.conftest import (
+    AGENT,
+    SIGNING_SECRET,
+    District,
+    Slack,
+    resync_form,
+    signed_headers,
+)
 
 
 def _runs(slack: Slack) -> list[Run]:
@@ -33,7 +31,7 @@ def _runs(slack: Slack) -> list[Run]:
 
 
 def test_bad_signature_is_refused_and_nothing_runs(slack: Slack, district: District) -> None:
-    body = _resync_form(district.integration)
+    body = resync_form(district.integration)
     headers = signed_headers(
         body, content_type="application/x-www-form-urlencoded", secret="not-the-secret"
     )
@@ -44,7 +42,7 @@ def test_bad_signature_is_refused_and_nothing_runs(slack: Slack, district: Distr
 
 
 def test_unsigned_request_is_refused(slack: Slack, district: District) -> None:
-    body = _resync_form(district.integration)
+    body = resync_form(district.integration)
     response = slack.http.post(
         "/slack/events",
         content=body,
@@ -57,7 +55,7 @@ def test_unsigned_request_is_refused(slack: Slack, district: District) -> None:
 def test_old_timestamp_is_refused_even_with_a_valid_signature(
     slack: Slack, district: District
 ) -> None:
-    body = _resync_form(district.integration)
+    body = resync_form(district.integration)
     old = int(time.time()) - 6 * 60  # a replay from six minutes ago
     headers = signed_headers(body, content_type="application/x-www-form-urlencoded", timestamp=old)
     response = slack.http.post("/slack/events", content=body, headers=headers)
@@ -67,7 +65,7 @@ def test_old_timestamp_is_refused_even_with_a_valid_signature(
 
 
 def test_tampered_body_is_refused(slack: Slack, district: District) -> None:
-    body = _resync_form(district.integration)
+    body = resync_form(district.integration)
     headers = signed_headers(body, content_type="application/x-www-form-urlencoded")
     response = slack.http.post(
         "/slack/events", content=body.replace("resync", "status"), headers=headers
@@ -122,3 +120,88 @@ def test_a_retry_after_a_timeout_is_only_acknowledged(slack: Slack, district: Di
     slack.fake.wait_for(lambda: slack.fake.posted("DUADMIN"), what="the answer")
     time.sleep(0.2)
     assert len(slack.fake.posted("DUADMIN")) == 1
+
+
+# -- malformed requests are refused with the right status, and logged briefly ---------------
+
+
+def test_a_malformed_timestamp_is_401_not_a_crash(
+    slack: Slack, district: District, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = resync_form(district.integration)
+    for timestamp in (b"abc", b"", b"12e3", "١٢٣".encode(), b"9" * 40):
+        response = slack.http.post(
+            "/slack/events",
+            content=body,
+            headers={
+                b"content-type": b"application/x-www-form-urlencoded",
+                b"x-slack-request-timestamp": timestamp,
+                b"x-slack-signature": b"v0=" + b"0" * 64,
+            },
+        )
+        assert response.status_code == 401, timestamp
+    assert _runs(slack) == []
+    assert "Traceback" not in caplog.text
+
+
+def test_a_badly_signed_request_is_logged_as_a_bounded_summary(
+    slack: Slack, district: District, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    marker = "private-words-" + "x" * 5000
+    body = urlencode({"command": "/rosterhub", "text": marker, "user_id": AGENT})
+    headers = signed_headers(
+        body, content_type="application/x-www-form-urlencoded", secret="not-the-secret"
+    )
+    response = slack.http.post("/slack/events", content=body, headers=headers)
+    assert response.status_code == 401
+    assert "private-words" not in caplog.text
+    refused = [
+        r.getMessage() for r in caplog.records if "refused a Slack request" in r.getMessage()
+    ]
+    assert len(refused) == 1 and len(refused[0]) < 300
+    assert f"{len(body)}-byte" in refused[0]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"{not json", "application/json"),
+        (b"[1, 2]", "application/json"),
+        (b'"just a string"', "application/json"),
+        (b"payload=%7Bnot+json", "application/x-www-form-urlencoded"),
+        (b"payload=%5B1%5D", "application/x-www-form-urlencoded"),
+        (b"\xff\xfe not utf-8", "application/x-www-form-urlencoded"),
+        (b'{"type": "event_callback", "event": "hello"}', "application/json"),
+        (b'{"type": "event_callback", "event": null}', "application/json"),
+        (b'{"type": "block_actions", "user": {"id": "U1"}}', "application/json"),
+        (b'{"type": "block_actions", "actions": [{"value": "x"}]}', "application/json"),
+        (b'{"type": ["event_callback"]}', "application/json"),
+    ],
+)
+def test_a_signed_body_that_is_not_a_slack_payload_is_400(
+    slack: Slack, district: District, body: bytes, content_type: str
+) -> None:
+    ts = int(time.time())
+    base = f"v0:{ts}:".encode() + body
+    sig = "v0=" + hmac.new(SIGNING_SECRET.encode(), base, hashlib.sha256).hexdigest()
+    response = slack.http.post(
+        "/slack/events",
+        content=body,
+        headers={
+            "content-type": content_type,
+            "x-slack-request-timestamp": str(ts),
+            "x-slack-signature": sig,
+        },
+    )
+    assert response.status_code == 400, response.text
+    assert _runs(slack) == []
+    assert slack.fake.calls == []
+
+
+def test_an_over_large_body_is_413_and_never_read(slack: Slack, district: District) -> None:
+    body = "payload=" + "x" * (2 * 1024 * 1024)
+    headers = signed_headers(body, content_type="application/x-www-form-urlencoded")
+    response = slack.http.post("/slack/events", content=body, headers=headers)
+    assert response.status_code == 413
+    assert _runs(slack) == []

@@ -575,8 +575,8 @@ def test_plugins_lists_providers_with_their_keys(cli: Cli) -> None:
 
 def test_token_create(cli: Cli, school: dict[str, str]) -> None:
     doc = cli.ok("token", "create", "--role", "support")
-    assert set(doc) == {"token", "role", "school_id"}
-    assert doc["role"] == "support" and doc["school_id"] is None
+    assert set(doc) == {"token", "role", "school_id", "district_id"}
+    assert doc["role"] == "support" and doc["school_id"] is None and doc["district_id"] is None
     assert len(doc["token"]) >= 32
     scoped = cli.ok("token", "create", "--role", "school_admin", "--school", "Lincoln High")
     assert scoped["school_id"] == school["id"]
@@ -600,6 +600,58 @@ def test_token_create_without_json_prints_only_the_token_on_stdout(cli: Cli) -> 
     assert result.exit_code == 0
     assert len(result.stdout.split()) == 1
     assert "shown only this once" in result.stderr
+
+
+def test_token_list_and_revoke(cli: Cli, school: dict[str, str]) -> None:
+    from sqlmodel import col, select
+
+    from hub import tokens
+    from hub.config import get_settings
+    from hub.context import open_hub
+    from hub.models import AuditEvent
+
+    support = cli.ok("token", "create", "--role", "support")["token"]
+    admin = cli.ok("token", "create", "--role", "school_admin", "--school", "Lincoln High")
+    listed = cli.ok("token", "list")
+    assert [set(d) for d in listed] == [
+        {"id", "role", "school_id", "district_id", "created_at", "last_used_at"}
+    ] * 2
+    assert [(d["role"], d["school_id"]) for d in listed] == [
+        ("support", None),
+        ("school_admin", school["id"]),
+    ]
+    assert all(d["created_at"] and d["last_used_at"] is None for d in listed)
+    human = cli("token", "list", json=False)
+    for result in (human, cli("token", "list")):
+        assert support not in result.stdout and admin["token"] not in result.stdout
+        assert tokens.hash_token(support) not in result.stdout
+    assert listed[0]["id"] in human.stdout
+
+    hub = open_hub(get_settings())
+    try:
+        assert tokens.authenticate(hub, support) is not None
+        used = {d["id"]: d["last_used_at"] for d in cli.ok("token", "list")}
+        assert used[listed[0]["id"]] is not None and used[listed[1]["id"]] is None
+
+        assert cli.ok("token", "revoke", listed[0]["id"]) == {
+            "id": listed[0]["id"],
+            "revoked": True,
+        }
+        assert tokens.authenticate(hub, support) is None
+        assert tokens.authenticate(hub, admin["token"]) is not None
+        assert [d["id"] for d in cli.ok("token", "list")] == [listed[1]["id"]]
+        assert "unknown token" in cli.fails(2, "token", "revoke", listed[0]["id"])["error"]
+        with hub.session() as session:
+            events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
+    finally:
+        hub.engine.dispose()
+    logged = [(e.action, e.target) for e in events if e.action.startswith("token.")]
+    assert logged == [
+        ("token.create", listed[0]["id"]),
+        ("token.create", listed[1]["id"]),
+        ("token.revoke", listed[0]["id"]),
+    ]
+    assert support not in str([e.detail for e in events])
 
 
 def test_keys_rotate(cli: Cli, integration: str, monkeypatch: pytest.MonkeyPatch) -> None:
