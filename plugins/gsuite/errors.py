@@ -8,15 +8,15 @@ secret.
 
 from __future__ import annotations
 
-import email.utils
 import json
-import time
+from collections.abc import Mapping
 from typing import Any
 
 from google.auth.exceptions import RefreshError
 from googleapiclient.errors import HttpError
 
 from hub.errors import ProviderError, RetriableProviderError
+from hub.http import retry_hint
 from plugins.gsuite.auth import SCOPES, client_id
 from plugins.gsuite.settings import AUTHORIZED_USER, PROVIDER, SERVICE_ACCOUNT, GoogleSettings
 
@@ -34,9 +34,14 @@ CUSTOMER_CALLS = frozenset({"users.list", "orgunits.list", "groups.list"})
 class GoogleAnswer:
     """The parts of a Google JSON error body that decide what to do."""
 
-    def __init__(self, status: int, content: bytes, headers: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        status: int,
+        content: bytes,
+        headers: Mapping[str, Any],
+    ) -> None:
         self.status = status
-        self.headers = {str(k).lower(): v for k, v in headers.items()}
+        self.headers = {str(k).lower(): str(v) for k, v in headers.items()}
         self.message = ""
         self.reasons: set[str] = set()
         try:
@@ -59,17 +64,13 @@ class GoogleAnswer:
     def short(self) -> str:
         return f"{self.status} {self.message}".strip()
 
+    @property
+    def quota(self) -> bool:
+        return self.status == 429 or bool(self.reasons & QUOTA_REASONS)
+
     def retry_after(self, *, now: float | None = None) -> float | None:
-        value = self.headers.get("retry-after")
-        if not value:
-            return None
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            parsed = email.utils.parsedate_to_datetime(str(value))
-            if parsed is None:
-                return None
-            return max(0.0, parsed.timestamp() - (time.time() if now is None else now))
+        """Honoured in full for quota answers, briefly for server errors (hub.http rules)."""
+        return retry_hint(self.status, self.headers, rate_limited=self.quota, now=now)
 
 
 def from_http_error(
@@ -79,7 +80,7 @@ def from_http_error(
     answer = GoogleAnswer(exc.resp.status, exc.content or b"", dict(exc.resp))
     status = answer.status
     if status == 429 or status >= 500 or (status == 403 and answer.reasons & QUOTA_REASONS):
-        if answer.reasons & QUOTA_REASONS or status == 429:
+        if answer.quota:
             msg = (
                 f"{PROVIDER} quota exceeded for {call} ({answer.short}) and retries did not help; "
                 "sync later, or raise the Admin SDK API quota in the Google Cloud project"

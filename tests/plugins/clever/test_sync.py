@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 
+from hub import http as hub_http
 from plugins.clever.sandbox import CleverSandbox
 from tests.plugins.clever.expectations import expected_records
 
@@ -118,6 +120,22 @@ def test_a_half_read_roster_applies_nothing(
     assert run.status == "failed"
     assert "503" in (run.error or "")
     assert listed(hub, school_of(hub, integration_id), include_all=True) == {}
+
+
+@pytest.mark.timeout(60)
+def test_a_few_503s_cost_seconds_not_the_rate_limit_window(
+    hub: Hub, clever_url: str, district: CleverSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real waits: 503s that name a reset an hour away are retried after a short backoff."""
+    monkeypatch.setattr(hub_http, "MAX_WAIT", 60.0)
+    monkeypatch.setattr(hub_http, "BACKOFF", 0.1)
+    integration_id = connect(hub, clever_url, district)
+    far = str(int(time.time()) + 3600)
+    district.fail_next(503, times=3, headers={"X-RateLimit-Reset": far})
+    started = time.monotonic()
+    run = runs.sync_now(hub, integration_id=integration_id, actor="test")
+    assert run.status == "succeeded", run.error
+    assert time.monotonic() - started < 10  # 0.1 + 0.2 + 0.4 s of backoff, plus the sync
 
 
 def test_a_revoked_token_fails_the_run_with_what_to_do(
