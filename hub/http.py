@@ -18,6 +18,7 @@ from tenacity import (
 )
 
 from hub.errors import ProviderError, RetriableProviderError
+from hub.scrub import SHAPES_ONLY, Scrubber
 
 USER_AGENT = "rosterhub/0.1"
 BACKOFF = 0.5  # first retry wait in seconds, doubling; tests set it to 0
@@ -104,7 +105,9 @@ def retry_policy(attempts: int, backoff: float | None = None) -> Retrying:
 
 class HttpClient:
     """A provider's HTTP session. ``describe`` turns a fatal answer into a message that says
-    what to do; subclasses override it for their protocol (401 → which credential to fix)."""
+    what to do; subclasses override it for their protocol (401 → which credential to fix).
+    ``scrubber`` knows the secrets this session sends: whatever the provider answers is
+    scrubbed of them before it becomes part of an error."""
 
     provider = "provider"
 
@@ -118,8 +121,10 @@ class HttpClient:
         attempts: int = 5,
         backoff: float | None = None,
         transport: httpx.BaseTransport | None = None,
+        scrubber: Scrubber | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.scrub = scrubber or SHAPES_ONLY
         self.attempts = attempts
         self.backoff = BACKOFF if backoff is None else backoff
         self.client = httpx.Client(
@@ -140,7 +145,7 @@ class HttpClient:
 
     def describe(self, response: httpx.Response) -> str:
         """A one-line, secret-free reason for a fatal answer."""
-        reason = _reason(response)
+        reason = _reason(response, self.scrub)
         return f"{self.provider} answered {response.status_code} for {response.request.url.path}: {reason}"
 
     def _once(self, method: str, url: str, params: dict[str, Any] | None) -> httpx.Response:
@@ -156,7 +161,7 @@ class HttpClient:
             msg = f"{self.provider} answered {response.status_code} for {response.request.url.path}"
             raise RetriableProviderError(msg, retry_after=retry_after_seconds(response))
         if response.status_code >= 400:
-            raise ProviderError(self.describe(response))
+            raise ProviderError(self.scrub(self.describe(response)))
         return response
 
     def request(
@@ -173,7 +178,7 @@ class HttpClient:
             raise ProviderError(msg) from None
 
 
-def _reason(response: httpx.Response) -> str:
+def _reason(response: httpx.Response, scrub: Scrubber) -> str:
     try:
         body = response.json()
     except ValueError:
@@ -182,9 +187,9 @@ def _reason(response: httpx.Response) -> str:
         for key in ("message", "error_description", "error", "description", "imsx_description"):
             value = body.get(key)
             if isinstance(value, str) and value:
-                return value[:200]
+                return scrub.excerpt(value)
             if isinstance(value, dict) and isinstance(value.get("message"), str):
-                return str(value["message"])[:200]
+                return scrub.excerpt(str(value["message"]))
     return response.reason_phrase or "error"
 
 

@@ -2,8 +2,9 @@
 
 A provider is a class registered through the ``rosterhub_register_providers`` hook. It declares
 its settings as a pydantic model (fields typed ``SecretStr`` are secrets: encrypted at rest,
-never printed), and is constructed with validated settings for one integration. It knows
-nothing about the database: it reads the provider's API and yields :mod:`hub.roster` items.
+never printed; fields annotated with :data:`DESTINATION` say where the secrets are sent), and
+is constructed with validated settings for one integration. It knows nothing about the
+database: it reads the provider's API and yields :mod:`hub.roster` items.
 """
 
 from __future__ import annotations
@@ -13,9 +14,24 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic.fields import FieldInfo
 
 from hub.errors import ConfigError
 from hub.roster import Item
+
+
+@dataclass(frozen=True, slots=True)
+class SendsSecrets:
+    """Field metadata: this setting decides where the integration's secrets are sent."""
+
+
+DESTINATION = SendsSecrets()
+"""Annotate a setting with it (``base_url: Annotated[str, DESTINATION]``) when changing the
+setting changes the server that receives the secrets: the hub then refuses the change unless
+the secrets are given again with it, so a stored secret cannot be sent to a new server."""
+DESTINATION_SUFFIXES = ("url", "uri", "endpoint", "host")
+"""For a settings model that marks no field with DESTINATION (a plugin written before it
+existed), the settings named like this are taken to be destinations."""
 
 
 class ProviderSettings(BaseModel):
@@ -93,6 +109,20 @@ class Provider:
         ]
 
     @classmethod
+    def destination_keys(cls) -> list[str]:
+        """The settings that decide where the secrets go (see :data:`DESTINATION`)."""
+        fields = cls.Settings.model_fields
+        marked = [name for name, info in fields.items() if _is_destination(info)]
+        if marked:
+            return marked
+        secret = set(cls.secret_keys())
+        return [
+            name
+            for name in fields
+            if name not in secret and name.lower().endswith(DESTINATION_SUFFIXES)
+        ]
+
+    @classmethod
     def parse_settings(cls, values: dict[str, Any]) -> ProviderSettings:
         """Validate ``--set``/``--secret`` values; the error names the setting, never a value."""
         try:
@@ -143,6 +173,10 @@ class Provider:
     def sandbox(cls, *, seed: int = 0) -> Sandbox | None:
         """A loopback sandbox speaking this provider's protocol, or None."""
         return None
+
+
+def _is_destination(info: FieldInfo) -> bool:
+    return any(isinstance(item, SendsSecrets) for item in info.metadata)
 
 
 def _is_secret(annotation: Any) -> bool:

@@ -2,7 +2,8 @@
 
 - Validation errors keep what was wrong and where, but drop the submitted value, so a
   malformed ``secrets`` object is never echoed back.
-- Hub errors carry messages written to be shown (they never contain secrets).
+- Hub errors carry messages written to be shown; they are scrubbed of anything shaped like a
+  credential all the same (:mod:`hub.scrub`), as a provider's words may be part of them.
 - Anything unexpected is logged here and answered with a bare 500.
 """
 
@@ -18,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.errors import ConfigError, HubError, ProviderError, UsageError
+from hub.scrub import scrub
 
 log = logging.getLogger("hub.api")
 
@@ -46,8 +48,10 @@ async def hub_error(_request: Request, exc: Exception) -> JSONResponse:
         code = status.HTTP_502_BAD_GATEWAY
     else:
         code = status.HTTP_500_INTERNAL_SERVER_ERROR
-        log.error("request failed: %s", exc)
-    return JSONResponse({"detail": str(exc)}, status_code=code)
+    detail = scrub(str(exc))
+    if code == status.HTTP_500_INTERNAL_SERVER_ERROR:
+        log.error("request failed: %s", detail)
+    return JSONResponse({"detail": detail}, status_code=code)
 
 
 def install_handlers(app: FastAPI) -> None:
