@@ -13,11 +13,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 
 from hub.errors import ConfigError
 from hub.roster import Item
+from hub.text import control_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +37,20 @@ existed), the settings named like this are taken to be destinations."""
 
 class ProviderSettings(BaseModel):
     """Base of every provider's settings model. Unknown keys are refused so a typo in
-    ``--set`` is caught at once rather than silently ignored."""
+    ``--set`` is caught at once rather than silently ignored; text with control characters
+    is refused (see :mod:`hub.text`)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        for text in value if isinstance(value, list | tuple) else (value,):
+            if isinstance(text, str):
+                problem = control_problem(text)
+                if problem:
+                    raise ValueError(problem)
+        return value
 
 
 def split_list(value: Any) -> list[str]:

@@ -8,10 +8,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from hub import __version__
 from hub.api import accounts, health, integrations, plugins, runs, schools, template, uploads
+from hub.api.deps import plain_parameters
 from hub.api.errors import BodyLimit, install_handlers
 from hub.context import Hub
 
@@ -23,7 +24,7 @@ MAX_UPLOAD_BODY_BYTES = uploads.MAX_FILE_BYTES + 256 * 1024
 
 
 def api_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX)
+    router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(plain_parameters)])
     for module in (plugins, schools, integrations, runs, accounts, uploads, template):
         router.include_router(module.router)
     return router

@@ -122,6 +122,30 @@ def test_a_half_read_roster_applies_nothing(
     assert listed(hub, school_of(hub, integration_id), include_all=True) == {}
 
 
+def test_a_user_with_nul_in_a_name_is_skipped_and_the_rest_applied(
+    hub: Hub, clever_url: str, district: CleverSandbox
+) -> None:
+    """PostgreSQL cannot store NUL: one such user is a warning, never a failed district run."""
+    integration_id = connect(hub, clever_url, district)
+    assert runs.sync_now(hub, integration_id=integration_id, actor="test").status == "succeeded"
+    student = next(u for u in district.users if set(u["roles"]) == {"student"} and u.get("email"))
+    district.update_user(student["id"], first_name="Renamed")
+    bad = district.add_user(kind="student", email="bad.name@maplewood.example.org")
+    district.update_user(bad["id"], first_name="Bad\u0000Name")
+
+    run = runs.sync_now(hub, integration_id=integration_id, actor="test")
+    assert run.status == "succeeded", run.error
+    assert run.counts["updated"] == 1 and run.counts["created"] == 0
+    now = {
+        a["email"]: a for a in accounts.list_accounts(hub, school_id=school_of(hub, integration_id))
+    }
+    assert now[student["email"]]["first_name"] == "Renamed"
+    assert "bad.name@maplewood.example.org" not in now
+    issues = [i for i in runs.run_json(hub, run)["issues"] if i["external_id"] == bad["id"]]
+    assert len(issues) == 1 and issues[0]["severity"] == "warning"
+    assert "first name" in issues[0]["message"] and "\\x00" in issues[0]["message"]
+
+
 @pytest.mark.timeout(60)
 def test_a_few_503s_cost_seconds_not_the_rate_limit_window(
     hub: Hub, clever_url: str, district: CleverSandbox, monkeypatch: pytest.MonkeyPatch
