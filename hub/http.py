@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import email.utils
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -18,31 +18,64 @@ from tenacity import (
 )
 
 from hub.errors import ProviderError, RetriableProviderError
+from hub.scrub import SHAPES_ONLY, Scrubber
 
 USER_AGENT = "rosterhub/0.1"
 BACKOFF = 0.5  # first retry wait in seconds, doubling; tests set it to 0
 MAX_WAIT = 60.0  # no single wait is longer, whatever the provider asks
+MAX_SERVER_WAIT = 10.0  # the longest Retry-After honoured on a server error (5xx)
 
 
 def retry_after_seconds(response: httpx.Response, *, now: float | None = None) -> float | None:
-    """Seconds to wait before retrying, from ``Retry-After`` (seconds or HTTP date) or
-    ``X-RateLimit-Reset`` (a Unix time in seconds, as Clever sends)."""
+    """How long to wait before retrying ``response`` (see :func:`retry_hint`)."""
+    return retry_hint(response.status_code, response.headers, now=now)
+
+
+def retry_hint(
+    status: int,
+    headers: Mapping[str, str],
+    *,
+    rate_limited: bool | None = None,
+    now: float | None = None,
+) -> float | None:
+    """Seconds to wait before retrying, as the provider asked, or None (back off instead).
+
+    A rate-limited answer (429, or ``rate_limited``) is honoured through ``Retry-After``
+    (seconds or an HTTP date) or ``X-RateLimit-Reset`` (a Unix time, as Clever sends).
+    A server error honours only ``Retry-After``, and at most :data:`MAX_SERVER_WAIT`:
+    ``X-RateLimit-Reset`` comes with every answer and says when the rate-limit window
+    resets, not when a failing server recovers.
+    """
     now = time.time() if now is None else now
-    value = response.headers.get("Retry-After")
-    if value:
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            parsed = email.utils.parsedate_to_datetime(value)
-            if parsed is not None:
-                return max(0.0, parsed.timestamp() - now)
-    reset = response.headers.get("X-RateLimit-Reset")
-    if reset:
-        try:
-            return max(0.0, float(reset) - now)
-        except ValueError:
-            return None
-    return None
+    lowered = {str(key).lower(): str(value) for key, value in headers.items()}
+    limited = status == 429 if rate_limited is None else rate_limited
+    hint = _retry_after(lowered.get("retry-after"), now)
+    if limited:
+        return hint if hint is not None else _reset(lowered.get("x-ratelimit-reset"), now)
+    return None if hint is None else min(hint, MAX_SERVER_WAIT)
+
+
+def _retry_after(value: str | None, now: float) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, parsed.timestamp() - now)
+
+
+def _reset(value: str | None, now: float) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value) - now)
+    except ValueError:
+        return None
 
 
 def wait_for(base: float) -> Callable[[RetryCallState], float]:
@@ -72,7 +105,9 @@ def retry_policy(attempts: int, backoff: float | None = None) -> Retrying:
 
 class HttpClient:
     """A provider's HTTP session. ``describe`` turns a fatal answer into a message that says
-    what to do; subclasses override it for their protocol (401 → which credential to fix)."""
+    what to do; subclasses override it for their protocol (401 → which credential to fix).
+    ``scrubber`` knows the secrets this session sends: whatever the provider answers is
+    scrubbed of them before it becomes part of an error."""
 
     provider = "provider"
 
@@ -86,8 +121,10 @@ class HttpClient:
         attempts: int = 5,
         backoff: float | None = None,
         transport: httpx.BaseTransport | None = None,
+        scrubber: Scrubber | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.scrub = scrubber or SHAPES_ONLY
         self.attempts = attempts
         self.backoff = BACKOFF if backoff is None else backoff
         self.client = httpx.Client(
@@ -108,7 +145,7 @@ class HttpClient:
 
     def describe(self, response: httpx.Response) -> str:
         """A one-line, secret-free reason for a fatal answer."""
-        reason = _reason(response)
+        reason = _reason(response, self.scrub)
         return f"{self.provider} answered {response.status_code} for {response.request.url.path}: {reason}"
 
     def _once(self, method: str, url: str, params: dict[str, Any] | None) -> httpx.Response:
@@ -124,7 +161,7 @@ class HttpClient:
             msg = f"{self.provider} answered {response.status_code} for {response.request.url.path}"
             raise RetriableProviderError(msg, retry_after=retry_after_seconds(response))
         if response.status_code >= 400:
-            raise ProviderError(self.describe(response))
+            raise ProviderError(self.scrub(self.describe(response)))
         return response
 
     def request(
@@ -141,7 +178,7 @@ class HttpClient:
             raise ProviderError(msg) from None
 
 
-def _reason(response: httpx.Response) -> str:
+def _reason(response: httpx.Response, scrub: Scrubber) -> str:
     try:
         body = response.json()
     except ValueError:
@@ -150,9 +187,9 @@ def _reason(response: httpx.Response) -> str:
         for key in ("message", "error_description", "error", "description", "imsx_description"):
             value = body.get(key)
             if isinstance(value, str) and value:
-                return value[:200]
+                return scrub.excerpt(value)
             if isinstance(value, dict) and isinstance(value.get("message"), str):
-                return str(value["message"])[:200]
+                return scrub.excerpt(str(value["message"]))
     return response.reason_phrase or "error"
 
 

@@ -3,7 +3,9 @@
 Settings arrive as text (``--set KEY=VALUE``, JSON bodies). The keys every integration takes
 (``schedule``, ``max_deactivate_percent``, ``admin_implies_teacher``) are the hub's; the rest
 are validated by the provider's settings model. Secret keys travel only through ``secrets``,
-are stored encrypted, and are never returned.
+are stored encrypted, and are never returned. A change to a setting that decides where the
+secrets are sent (:data:`hub.provider.DESTINATION`) needs the secrets given again with it, and
+what a provider answers is scrubbed of the secrets (:mod:`hub.scrub`) before it is shown.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from hub.errors import ConfigError, HubError, UsageError
 from hub.models import Integration, Membership, Run, RunIssue, Upload, utcnow
 from hub.provider import Provider
 from hub.schedule import DEFAULT_SCHEDULE, normalize_schedule
+from hub.scrub import Scrubber
 
 COMMON_KEYS = ("schedule", "max_deactivate_percent", "admin_implies_teacher")
 _TRUE = {"true", "1", "yes", "on"}
@@ -153,10 +156,11 @@ def update_integration(
     common, own = _split_common(settings or {})
     merged = {**current.settings, **own}
     merged = {k: v for k, v in merged.items() if v not in (None, "")}
-    stored = hub.vault.decrypt_json(current.secrets)
-    stored.update(secrets or {})
+    before = hub.vault.decrypt_json(current.secrets)
+    stored = {**before, **(secrets or {})}
     stored = {k: v for k, v in stored.items() if v not in (None, "")}
     _validate(cls, merged, stored)
+    _check_destination(cls, (current.settings, before), (merged, stored), secrets or {})
     with hub.transaction() as session:
         integration = session.get(Integration, current.id)
         assert integration is not None
@@ -178,6 +182,62 @@ def update_integration(
             enabled=enabled,
         )
     return get_integration(hub, current.id)
+
+
+def _check_destination(
+    cls: type[Provider],
+    before: tuple[dict[str, Any], dict[str, Any]],
+    after: tuple[dict[str, Any], dict[str, Any]],
+    given: dict[str, Any],
+) -> None:
+    """Refuse to point stored secrets at a new server: whoever can change ``base_url`` could
+    otherwise collect a token they were never shown. Changing a destination setting is
+    allowed only when every secret that stays stored is given again in the same change."""
+    changed = [
+        key
+        for key in cls.destination_keys()
+        if _destination(cls, before, key) != _destination(cls, after, key)
+    ]
+    if not changed:
+        return
+    fresh = {key for key, value in given.items() if value not in (None, "")}
+    missing = sorted(key for key in after[1] if key not in fresh)
+    if missing:
+        settings = ", ".join(f"'{key}'" for key in changed)
+        again = ", ".join(f"'{key}'" for key in missing)
+        msg = (
+            f"{cls.name}: setting {settings} decides where the secrets are sent; give the "
+            f"secret(s) {again} again in the same request to change it"
+        )
+        raise ConfigError(msg)
+
+
+def _destination(
+    cls: type[Provider], values: tuple[dict[str, Any], dict[str, Any]], key: str
+) -> Any:
+    """The value a destination setting takes (after the provider's own normalisation, so
+    ``https://x/`` and ``https://x`` are the same place)."""
+    settings, secrets = values
+    try:
+        return getattr(cls.parse_settings({**settings, **secrets}), key)
+    except ConfigError:
+        return settings.get(key)
+
+
+def scrubber_for(hub: Hub, integration: Integration | str) -> Scrubber:
+    """What removes this integration's secrets from text its provider produced (credential
+    shapes only, for an integration that is gone)."""
+    if isinstance(integration, str):
+        with hub.session() as session:
+            found = session.get(Integration, integration)
+        if found is None:
+            return Scrubber()
+        integration = found
+    try:
+        stored = hub.vault.decrypt_json(integration.secrets)
+    except HubError:
+        stored = {}  # undecryptable: nothing readable to leak, and the failure must be recorded
+    return Scrubber.for_values(stored, integration.settings)
 
 
 def delete_integration(hub: Hub, integration_id: str, *, actor: str) -> None:
@@ -212,7 +272,9 @@ def build_provider(hub: Hub, integration: Integration) -> Provider:
 
 
 def check_integration(hub: Hub, integration_id: str) -> dict[str, Any]:
+    """The provider's own verdict, scrubbed: a check answers whoever runs the server."""
     integration = get_integration(hub, integration_id)
+    scrub = scrubber_for(hub, integration)
     try:
         provider = build_provider(hub, integration)
         try:
@@ -220,11 +282,14 @@ def check_integration(hub: Hub, integration_id: str) -> dict[str, Any]:
         finally:
             provider.close()
     except HubError as exc:
-        return {"ok": False, "message": str(exc), "sources": []}
+        return {"ok": False, "message": scrub(str(exc)), "sources": []}
     return {
         "ok": result.ok,
-        "message": result.message,
-        "sources": [source.as_dict() for source in result.sources],
+        "message": scrub(result.message),
+        "sources": [
+            {k: scrub(v) if isinstance(v, str) else v for k, v in source.as_dict().items()}
+            for source in result.sources
+        ],
     }
 
 

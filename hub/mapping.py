@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from hashlib import blake2b
 
 from hub.roster import ADMIN, ROLES, STAFF_ROLES, STUDENT, TEACHER, RosterRecord, normalize_email
+from hub.text import control_problem, has_control
 
 _KNOWN_ROLES = frozenset(ROLES)
 
@@ -77,7 +78,12 @@ class RoleMapper:
 
     def map(self, record: RosterRecord) -> Mapped | Rejected:
         """Normalize one record. Inactive records are mapped too (they carry what is known);
-        only an active record needs an email and a usable role set."""
+        only an active record needs an email and a usable role set. A record with a control
+        character in a field it would store is refused (see :mod:`hub.text`): one bad record
+        is skipped, it never fails the run."""
+        text = f"{record.external_id}{record.email or ''}{record.first_name}{record.last_name}"
+        if has_control(text):
+            return _unstorable(record)
         email = normalize_email(record.email)
         roles = self.roles(record.roles)
         if record.active:
@@ -101,6 +107,23 @@ class RoleMapper:
                 email=email, first_name=first, last_name=last, roles=roles, active=record.active
             ),
         )
+
+
+def _unstorable(record: RosterRecord) -> Rejected:
+    fields = (
+        ("external id", record.external_id),
+        ("email", record.email or ""),
+        ("first name", record.first_name),
+        ("last name", record.last_name),
+    )
+    for name, value in fields:
+        problem = control_problem(value)
+        if problem:
+            message = f"the {name} from the provider {problem}; not synced (fix it in the provider)"
+            return Rejected(message, "warning")
+    return Rejected(
+        "the record from the provider contains a control character; not synced", "warning"
+    )
 
 
 def map_record(record: RosterRecord, *, admin_implies_teacher: bool = True) -> Mapped | Rejected:

@@ -2,7 +2,8 @@
 
 A provider is a class registered through the ``rosterhub_register_providers`` hook
 (:mod:`hub.hookspecs`). It declares its settings as a pydantic model (:class:`ProviderSettings`)
-and is constructed by the hub with validated settings for one integration. It knows nothing
+(fields annotated with :data:`DESTINATION` say where the secrets are sent: changing one
+requires giving the secrets again) and is constructed by the hub with validated settings for one integration. It knows nothing
 about the database: it reads the provider's API and yields :mod:`hub.roster` items, which the
 engine maps, compares with what the integration synced before, and applies.
 
@@ -43,10 +44,26 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
 
 from hub.errors import ConfigError
 from hub.roster import Item
+from hub.text import control_problem
+
+
+@dataclass(frozen=True, slots=True)
+class SendsSecrets:
+    """Field metadata: this setting decides where the integration's secrets are sent."""
+
+
+DESTINATION = SendsSecrets()
+"""Annotate a setting with it (``base_url: Annotated[str, DESTINATION]``) when changing the
+setting changes the server that receives the secrets: the hub then refuses the change unless
+the secrets are given again with it, so a stored secret cannot be sent to a new server."""
+DESTINATION_SUFFIXES = ("url", "uri", "endpoint", "host")
+"""For a settings model that marks no field with DESTINATION (a plugin written before it
+existed), the settings named like this are taken to be destinations."""
 
 
 class ProviderSettings(BaseModel):
@@ -62,10 +79,21 @@ class ProviderSettings(BaseModel):
 
     The hub's own keys, ``schedule``, ``max_deactivate_percent`` and ``admin_implies_teacher``,
     are taken out before the provider's model sees the settings: a provider never receives
-    them, so it must not declare fields with those names.
+    them, so it must not declare fields with those names. Text with control characters is
+    refused (see :mod:`hub.text`).
     """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        for text in value if isinstance(value, list | tuple) else (value,):
+            if isinstance(text, str):
+                problem = control_problem(text)
+                if problem:
+                    raise ValueError(problem)
+        return value
 
 
 def split_list(value: Any) -> list[str]:
@@ -158,6 +186,20 @@ class Provider:
         """The settings typed ``SecretStr``: passed with ``--secret``, stored encrypted."""
         return [
             name for name, info in cls.Settings.model_fields.items() if _is_secret(info.annotation)
+        ]
+
+    @classmethod
+    def destination_keys(cls) -> list[str]:
+        """The settings that decide where the secrets go (see :data:`DESTINATION`)."""
+        fields = cls.Settings.model_fields
+        marked = [name for name, info in fields.items() if _is_destination(info)]
+        if marked:
+            return marked
+        secret = set(cls.secret_keys())
+        return [
+            name
+            for name in fields
+            if name not in secret and name.lower().endswith(DESTINATION_SUFFIXES)
         ]
 
     @classmethod
@@ -264,6 +306,10 @@ class Provider:
         and import it inside this method, so a sync never loads it.
         """
         return None
+
+
+def _is_destination(info: FieldInfo) -> bool:
+    return any(isinstance(item, SendsSecrets) for item in info.metadata)
 
 
 def _is_secret(annotation: Any) -> bool:

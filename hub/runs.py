@@ -29,7 +29,7 @@ from sqlmodel import col
 from hub import audit
 from hub.context import Hub
 from hub.errors import Conflict, CursorExpired, HubError, UsageError
-from hub.integrations import build_provider, get_integration
+from hub.integrations import build_provider, get_integration, scrubber_for
 from hub.models import Integration, Run, RunIssue, iso, utcnow
 from hub.provider import Provider
 from hub.run_status import (
@@ -43,6 +43,7 @@ from hub.run_status import (
     SUPERSEDED,
     SUPERSEDING,
 )
+from hub.scrub import SHAPES_ONLY, Scrubber
 from hub.sync import (
     COUNT_KEYS,
     ISSUE_CAP,
@@ -344,13 +345,15 @@ def _finish(
 ) -> None:
     """Apply (when succeeding) and record the end state in ONE transaction: either every
     change and the run's result are written, or nothing is."""
+    scrub = scrubber_for(hub, run.integration_id)
+    error = scrub.optional(error)
     now = utcnow()
     with hub.transaction() as session:
         conn = session.connection()
         if status == SUCCEEDED:
             apply_plan(conn, plan, now=now)
             _store_cursor(conn, plan, cursor_before=cursor_before)
-        _insert_issues(conn, run.id, plan.all_issues())
+        _insert_issues(conn, run.id, plan.all_issues(), scrub)
         blob = None
         if status == HELD:
             plan.cursor_before = cursor_before
@@ -444,7 +447,10 @@ def _store_cursor(conn: Connection, plan: Plan, *, cursor_before: str | None) ->
     )
 
 
-def _insert_issues(conn: Connection, run_id: str, issues: list[Issue]) -> None:
+def _insert_issues(
+    conn: Connection, run_id: str, issues: list[Issue], scrub: Scrubber = SHAPES_ONLY
+) -> None:
+    """Issues carry provider text (ids, messages): scrubbed on the way into the record."""
     if not issues:
         return
     conn.execute(
@@ -453,9 +459,9 @@ def _insert_issues(conn: Connection, run_id: str, issues: list[Issue]) -> None:
             {
                 "run_id": run_id,
                 "severity": i.severity,
-                "external_id": i.external_id,
-                "email": i.email,
-                "message": i.message,
+                "external_id": scrub.optional(i.external_id),
+                "email": scrub.optional(i.email),
+                "message": scrub(i.message),
             }
             for i in issues
         ],
@@ -465,6 +471,7 @@ def _insert_issues(conn: Connection, run_id: str, issues: list[Issue]) -> None:
 def _fail(hub: Hub, run: Run, error: str, *, only_from: str | None = None) -> bool:
     """End a run failed (and free its slot); with ``only_from``, only if it still has that
     status. True when it was failed here."""
+    error = scrubber_for(hub, run.integration_id)(error)
     now = utcnow()
     with hub.transaction() as session:
         stmt = update(_run_table).where(_run_table.c.id == run.id)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import tenacity
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from sqlalchemy import create_engine, text
@@ -35,6 +36,20 @@ def _fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Provider retries wait 0 s in tests (the retry count is what is tested)."""
     monkeypatch.setattr(hub_http, "BACKOFF", 0.0)
     monkeypatch.setattr(hub_http, "MAX_WAIT", 0.05)
+
+
+@pytest.fixture
+def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits provider retries ask for, recorded instead of slept (tenacity's clock)."""
+    waits: list[float] = []
+
+    class Clock:
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            waits.append(seconds)
+
+    monkeypatch.setattr(tenacity.nap, "time", Clock)
+    return waits
 
 
 @pytest.fixture(autouse=True)

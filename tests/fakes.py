@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from pydantic import SecretStr
@@ -20,7 +21,7 @@ from hub.context import Hub
 from hub.errors import CursorExpired, ProviderError
 from hub.integrations import create_integration
 from hub.models import Account, Integration, Membership, School
-from hub.plugins import Registry
+from hub.plugins import Registry, make_plugin_manager
 from hub.provider import CheckResult, Provider, ProviderSettings, Source
 from hub.roster import ADMIN, STUDENT, TEACHER, Cursor, Item, RosterRecord
 from hub.schools import create_school
@@ -110,6 +111,12 @@ def use_fakes(hub: Hub) -> Hub:
         hub.pm.register(plugin)
     hub.registry = Registry(hub.pm)
     return hub
+
+
+def with_providers(hub: Hub, *providers: type[Provider]) -> Hub:
+    """The same database with ``providers`` registered besides the built-in ones."""
+    plugin = SimpleNamespace(rosterhub_register_providers=hookimpl(lambda: list(providers)))
+    return Hub(settings=hub.settings, engine=hub.engine, pm=make_plugin_manager(extra=[plugin]))
 
 
 def connect(

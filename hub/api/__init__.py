@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from hub import __version__
 from hub.api import (
@@ -22,6 +22,7 @@ from hub.api import (
     tokens,
     uploads,
 )
+from hub.api.deps import plain_parameters
 from hub.api.errors import BodyLimit, error_responses, install_handlers
 from hub.context import Hub
 
@@ -33,7 +34,9 @@ MAX_UPLOAD_BODY_BYTES = uploads.MAX_FILE_BYTES + 256 * 1024
 
 
 def api_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX, responses=error_responses(401))
+    router = APIRouter(
+        prefix=API_PREFIX, responses=error_responses(401), dependencies=[Depends(plain_parameters)]
+    )
     for module in (plugins, schools, integrations, runs, accounts, uploads, template, tokens):
         router.include_router(module.router)
     return router

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from typing import Annotated, NoReturn
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from hub import tokens
 from hub.actors import Actor
 from hub.context import Hub
+from hub.text import control_problem, visible
 from hub.tokens import DISTRICT_IT, SCHOOL_ADMIN, SUPPORT
 
 
@@ -79,6 +81,27 @@ def get_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def plain_parameters(request: Request) -> None:
+    """Every route's path and query parameters follow :mod:`hub.text`: one with a control
+    character is a 422 naming it, before any route looks an id up (PostgreSQL cannot even
+    compare text holding NUL)."""
+    found = []
+    params = [
+        *(("path", name, value) for name, value in request.path_params.items()),
+        *(("query", name, value) for name, value in request.query_params.multi_items()),
+    ]
+    for where, name, value in params:
+        for text in (name, str(value)):
+            problem = control_problem(text)
+            if problem:
+                found.append(
+                    {"type": "control_character", "loc": (where, visible(name)), "msg": problem}
+                )
+                break
+    if found:
+        raise RequestValidationError(found)
 
 
 def not_found(kind: str, ref: str) -> NoReturn:

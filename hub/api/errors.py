@@ -5,6 +5,8 @@
 - Hub errors carry messages written to be shown (they never contain secrets). A usage or
   configuration error that reaches this handler is input the hub understood but cannot act
   on (a route resolves the ids in its path itself, as 404): 422, like a validation error.
+- They are scrubbed of anything shaped like a
+  credential all the same (:mod:`hub.scrub`), as a provider's words may be part of them.
 - Anything unexpected is logged here and answered with a bare 500.
 
 Routes document what they can answer with :func:`error_responses`, so the OpenAPI schema
@@ -24,6 +26,7 @@ from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.errors import Conflict, HubError, ProviderError, Unavailable, UsageError
+from hub.scrub import scrub
 
 log = logging.getLogger("hub.api")
 
@@ -86,8 +89,10 @@ async def hub_error(_request: Request, exc: Exception) -> JSONResponse:
         log.warning("request refused: %s", exc)
     else:
         code = status.HTTP_500_INTERNAL_SERVER_ERROR
-        log.error("request failed: %s", exc)
-    return JSONResponse({"detail": str(exc)}, status_code=code)
+    detail = scrub(str(exc))
+    if code == status.HTTP_500_INTERNAL_SERVER_ERROR:
+        log.error("request failed: %s", detail)
+    return JSONResponse({"detail": detail}, status_code=code)
 
 
 def install_handlers(app: FastAPI) -> None:

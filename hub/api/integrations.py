@@ -14,6 +14,7 @@ from hub.api.errors import error_responses
 from hub.api.scope import visible_integration
 from hub.errors import UsageError
 from hub.models import School
+from hub.text import PlainText
 
 router = APIRouter(tags=["integrations"])
 
@@ -23,8 +24,8 @@ SettingValue = str | int | float | bool | None
 class IntegrationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    school_id: str = Field(min_length=1, max_length=64)
-    provider: str = Field(min_length=1, max_length=64)
+    school_id: PlainText = Field(min_length=1, max_length=64)
+    provider: PlainText = Field(min_length=1, max_length=64)
     settings: dict[str, SettingValue] = Field(default_factory=dict)
     secrets: dict[str, SecretStr] = Field(
         default_factory=dict, description="Encrypted at rest; never returned."

@@ -12,6 +12,7 @@ from hub.api.deps import WRITERS, HubDep, PrincipalDep
 from hub.api.errors import error_responses
 from hub.api.scope import visible_school
 from hub.errors import UsageError
+from hub.text import PlainText
 
 router = APIRouter(tags=["schools"])
 
@@ -19,8 +20,8 @@ router = APIRouter(tags=["schools"])
 class SchoolIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    timezone: str = Field(default="America/New_York", max_length=64)
+    name: PlainText = Field(min_length=1, max_length=200)
+    timezone: PlainText = Field(default="America/New_York", max_length=64)
 
 
 @router.get("/schools", summary="Schools this token can see")

@@ -16,6 +16,7 @@ import httpx
 
 from hub.errors import ProviderError
 from hub.http import HttpClient, PageLoop, Pages
+from hub.scrub import Scrubber
 from plugins.classlink.settings import ClassLinkSettings
 from plugins.classlink.signing import OAuth1Signer
 
@@ -32,7 +33,12 @@ class OneRosterClient(HttpClient):
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         signer = OAuth1Signer(settings.client_id, settings.client_secret.get_secret_value())
-        super().__init__(settings.base_url, auth=signer, transport=transport)
+        super().__init__(
+            settings.base_url,
+            auth=signer,
+            transport=transport,
+            scrubber=Scrubber.for_settings(settings),
+        )
         self.page_size = settings.page_size
         self.refused_status: int | None = None
         """Status of the last fatal answer: a 400 to a ``filter`` means the server cannot
@@ -41,7 +47,7 @@ class OneRosterClient(HttpClient):
     def describe(self, response: httpx.Response) -> str:
         """Fatal answers, phrased as what the district IT person should check."""
         path = response.request.url.path
-        reason = _reason(response)
+        reason = _reason(response, self.scrub)
         status = self.refused_status = response.status_code
         if status == 401:
             return (
@@ -131,7 +137,7 @@ def _items(response: httpx.Response, key: str) -> list[dict[str, Any]]:
     return items
 
 
-def _reason(response: httpx.Response) -> str:
+def _reason(response: httpx.Response, scrub: Scrubber) -> str:
     """The server's own words: OneRoster errors carry ``imsx_description``, at the top level
     (1.2) or inside ``statusInfoSet`` / ``imsx_statusInfo`` (1.1)."""
     try:
@@ -149,7 +155,7 @@ def _reason(response: httpx.Response) -> str:
         for key in ("imsx_description", "message", "error_description", "error"):
             value = candidate.get(key)
             if isinstance(value, str) and value.strip():
-                return value.strip()[:200]
+                return scrub.excerpt(value.strip())
     return response.reason_phrase or "error"
 
 

@@ -11,7 +11,7 @@ from typing import Annotated
 import httpx
 from pydantic import BeforeValidator, Field, SecretStr, field_validator
 
-from hub.provider import ProviderSettings, split_list
+from hub.provider import DESTINATION, ProviderSettings, split_list
 
 DEFAULT_PAGE_SIZE = 1000
 MAX_PAGE_SIZE = 10_000
@@ -38,7 +38,7 @@ class ClassLinkSettings(ProviderSettings):
     """``orgs`` is a comma-separated list of org sourcedIds (schools or a district); empty
     means every user the credentials can see."""
 
-    base_url: str
+    base_url: Annotated[str, DESTINATION]
     client_id: str = Field(min_length=1)
     client_secret: SecretStr
     tenant_id: str = Field(min_length=1)

@@ -13,6 +13,7 @@ import httpx
 
 from hub.errors import CursorExpired, ProviderError
 from hub.http import HttpClient, Pages
+from hub.scrub import Scrubber
 
 T = TypeVar("T")
 
@@ -42,6 +43,7 @@ class CleverClient(HttpClient):
             headers={"Authorization": f"Bearer {token}"},
             transport=transport,
             timeout=120.0,
+            scrubber=Scrubber([token]),
         )
         self.api_version = api_version
         self.page_size = page_size

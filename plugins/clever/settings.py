@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, SecretStr, field_validator
 
-from hub.provider import ProviderSettings, split_list
+from hub.provider import DESTINATION, ProviderSettings, split_list
 
 API_VERSIONS = ("v3.0", "v3.1")
 MAX_PAGE_SIZE = 10_000  # Clever answers 413 above this
@@ -23,7 +23,7 @@ def _api_version(value: Any) -> Any:
 
 
 class CleverSettings(ProviderSettings):
-    base_url: str = "https://api.clever.com"
+    base_url: Annotated[str, DESTINATION] = "https://api.clever.com"
     api_version: Annotated[str, BeforeValidator(_api_version)] = "v3.0"
     schools: Annotated[list[str], BeforeValidator(split_list)] = Field(default_factory=list)
     """Clever school ids; empty means every school the district shares."""

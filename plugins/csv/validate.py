@@ -18,6 +18,7 @@ import pandas as pd
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from hub.passwords import password_problem
+from hub.text import CONTROL, control_problem, has_control
 from plugins.csv.layout import (
     ADDITIONAL_SCHOOLS,
     COLUMNS,
@@ -180,14 +181,15 @@ def validate_workbook(
         )
 
     rows = pd.concat(frames, ignore_index=True)
-    email = _check_emails(rows, errors)
+    unusable = _check_control(rows, errors)
+    email = _check_emails(rows, errors, unusable)
     for column, key in ((FIRST_NAME, "first_name"), (LAST_NAME, "last_name")):
         _flag(errors, rows, rows[key] == "", column, f"{column} is empty")
         too_long = rows[key].str.len() > NAME_MAX
         _flag(errors, rows, too_long, column, f"{column} is longer than {NAME_MAX} characters")
-    _check_roles(rows, errors)
+    _check_roles(rows, errors, unusable)
     _check_passwords(rows, email, errors)
-    school_lists = _check_schools(rows, schools, errors, only_these=only_these)
+    school_lists = _check_schools(rows, schools, errors, unusable, only_these=only_these)
     _check_duplicates(rows, email, errors)
 
     people = pd.DataFrame(
@@ -214,8 +216,42 @@ def validate_workbook(
 
 # -- the rules ---------------------------------------------------------------------------------
 
+_TEXT_CELLS = (
+    ("email_text", EMAIL),
+    ("first_name", FIRST_NAME),
+    ("last_name", LAST_NAME),
+    ("password", PASSWORD),
+    ("role_text", ROLE),
+    ("schools_text", ADDITIONAL_SCHOOLS),
+)
 
-def _check_emails(rows: pd.DataFrame, errors: _Found) -> pd.Series:
+
+def _check_control(rows: pd.DataFrame, errors: _Found) -> dict[str, pd.Series]:
+    """Cells holding a control character (hub.text), such as the NUL that Excel's
+    ``_x0000_`` escape decodes to: an error naming the cell, and the later rules leave such a
+    cell alone (they would quote it). Returns, per cell key, the rows found."""
+    found: dict[str, pd.Series] = {}
+    for key, column in _TEXT_CELLS:
+        text: pd.Series = rows[key]
+        if not has_control(" ".join(text.tolist())):
+            continue  # one search of the whole column: the usual case
+        mask = text.str.contains(CONTROL, regex=True)
+        found[key] = mask
+        for index, value in zip(rows.index[mask], text[mask].tolist(), strict=True):
+            problem = control_problem(value) or "contains a control character"
+            if column == PASSWORD:
+                problem = problem.split(" (at", 1)[0]  # where in a password says too much
+            _add(errors, rows, index, column, f"{column} {problem}; remove it from the cell")
+    return found
+
+
+def _clear(mask: pd.Series, unusable: dict[str, pd.Series], key: str) -> pd.Series:
+    """``mask`` without the rows whose ``key`` cell has a control character."""
+    bad = unusable.get(key)
+    return mask if bad is None else mask & ~bad
+
+
+def _check_emails(rows: pd.DataFrame, errors: _Found, unusable: dict[str, pd.Series]) -> pd.Series:
     """The lower-cased email of each row ("" where it is missing or invalid)."""
     text: pd.Series = rows["email_text"]
     lowered = list(map(str.lower, text.tolist()))
@@ -223,7 +259,7 @@ def _check_emails(rows: pd.DataFrame, errors: _Found) -> pd.Series:
     email = pd.Series(lowered, index=rows.index, dtype=object).where(plain, "")
     blank = text == ""
     _flag(errors, rows, blank, EMAIL, "Email is empty")
-    closer = ~plain & ~blank
+    closer = _clear(~plain & ~blank, unusable, "email_text")
     if closer.any():
         verdicts: dict[str, tuple[str, str | None]] = {}
         for value in text[closer].unique().tolist():
@@ -247,7 +283,7 @@ def plain_emails(lowered: list[str]) -> list[bool]:
     return [match(value) is not None for value in lowered]
 
 
-def _check_roles(rows: pd.DataFrame, errors: _Found) -> None:
+def _check_roles(rows: pd.DataFrame, errors: _Found, unusable: dict[str, pd.Series]) -> None:
     """Rows of a .csv (or a sheet with a Role column) take their role sheet from ``Role``."""
     by_column = rows["role_sheet"] == ""
     if not by_column.any():
@@ -257,7 +293,9 @@ def _check_roles(rows: pd.DataFrame, errors: _Found) -> None:
     rows.loc[by_column, "role_sheet"] = values.map(mapped)
     empty = by_column & (rows["role_text"] == "")
     _flag(errors, rows, empty, ROLE, "Role is empty (student, teacher or admin)")
-    bad = by_column & (rows["role_text"] != "") & (rows["role_sheet"] == "")
+    bad = _clear(
+        by_column & (rows["role_text"] != "") & (rows["role_sheet"] == ""), unusable, "role_text"
+    )
     for index in rows.index[bad.to_numpy()]:
         role = str(rows.at[index, "role_text"])
         _add(errors, rows, index, ROLE, f"Role '{role}' is not student, teacher or admin")
@@ -280,13 +318,14 @@ def _check_schools(
     rows: pd.DataFrame,
     schools: Iterable[str] | None,
     errors: _Found,
+    unusable: dict[str, pd.Series],
     *,
     only_these: bool = False,
 ) -> pd.Series:
     """Each row's further schools as a tuple of school names (as the hub spells them)."""
     text: pd.Series = rows["schools_text"]
     result = pd.Series([()] * len(rows), index=rows.index, dtype=object)
-    given = text != ""
+    given = _clear(text != "", unusable, "schools_text")
     if not given.any():
         return result
     exact = set(schools) if schools is not None else None

@@ -23,6 +23,7 @@ from googleapiclient.http import HttpRequest
 
 import hub.http
 from hub.errors import ProviderError
+from hub.scrub import Scrubber
 from plugins.gsuite.auth import build_credentials
 from plugins.gsuite.errors import PROVIDER, from_http_error, from_refresh_error, unreachable
 from plugins.gsuite.settings import GoogleSettings
@@ -48,6 +49,7 @@ class DirectoryClient:
     ) -> None:
         self.settings = settings
         self.attempts = attempts
+        self.scrub = Scrubber.for_settings(settings)
         if http is None:
             credentials = build_credentials(settings)
             # A bare access token cannot be renewed: a 401 is final, not a reason to refresh.
@@ -84,10 +86,10 @@ class DirectoryClient:
             payload = request.execute(num_retries=0)
         except HttpError as exc:
             raise from_http_error(
-                exc, call=what, settings=self.settings, not_found=not_found
+                exc, call=what, settings=self.settings, not_found=not_found, scrub=self.scrub
             ) from None
         except google.auth.exceptions.RefreshError as exc:
-            raise from_refresh_error(exc, settings=self.settings) from None
+            raise from_refresh_error(exc, settings=self.settings, scrub=self.scrub) from None
         except google.auth.exceptions.TransportError as exc:
             raise unreachable(self.settings.api_endpoint, exc) from None
         except (OSError, httplib2.HttpLib2Error) as exc:

@@ -8,15 +8,16 @@ secret.
 
 from __future__ import annotations
 
-import email.utils
 import json
-import time
+from collections.abc import Mapping
 from typing import Any
 
 from google.auth.exceptions import RefreshError
 from googleapiclient.errors import HttpError
 
 from hub.errors import ProviderError, RetriableProviderError
+from hub.http import retry_hint
+from hub.scrub import Scrubber
 from plugins.gsuite.auth import SCOPES, client_id
 from plugins.gsuite.settings import AUTHORIZED_USER, PROVIDER, SERVICE_ACCOUNT, GoogleSettings
 
@@ -32,11 +33,18 @@ CUSTOMER_CALLS = frozenset({"users.list", "orgunits.list", "groups.list"})
 
 
 class GoogleAnswer:
-    """The parts of a Google JSON error body that decide what to do."""
+    """The parts of a Google JSON error body that decide what to do; ``message`` is
+    scrubbed of the integration's secrets (Google's errors may quote the request)."""
 
-    def __init__(self, status: int, content: bytes, headers: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        status: int,
+        content: bytes,
+        headers: Mapping[str, Any],
+        scrub: Scrubber | None = None,
+    ) -> None:
         self.status = status
-        self.headers = {str(k).lower(): v for k, v in headers.items()}
+        self.headers = {str(k).lower(): str(v) for k, v in headers.items()}
         self.message = ""
         self.reasons: set[str] = set()
         try:
@@ -45,7 +53,7 @@ class GoogleAnswer:
             body = None
         error = body.get("error") if isinstance(body, dict) else None
         if isinstance(error, dict):
-            self.message = str(error.get("message") or "")[:200]
+            self.message = (scrub or Scrubber()).excerpt(str(error.get("message") or ""))
             for item in error.get("errors") or []:
                 if isinstance(item, dict) and item.get("reason"):
                     self.reasons.add(str(item["reason"]))
@@ -59,27 +67,29 @@ class GoogleAnswer:
     def short(self) -> str:
         return f"{self.status} {self.message}".strip()
 
+    @property
+    def quota(self) -> bool:
+        return self.status == 429 or bool(self.reasons & QUOTA_REASONS)
+
     def retry_after(self, *, now: float | None = None) -> float | None:
-        value = self.headers.get("retry-after")
-        if not value:
-            return None
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            parsed = email.utils.parsedate_to_datetime(str(value))
-            if parsed is None:
-                return None
-            return max(0.0, parsed.timestamp() - (time.time() if now is None else now))
+        """Honoured in full for quota answers, briefly for server errors (hub.http rules)."""
+        return retry_hint(self.status, self.headers, rate_limited=self.quota, now=now)
 
 
 def from_http_error(
-    exc: HttpError, *, call: str, settings: GoogleSettings, not_found: str | None = None
+    exc: HttpError,
+    *,
+    call: str,
+    settings: GoogleSettings,
+    not_found: str | None = None,
+    scrub: Scrubber | None = None,
 ) -> ProviderError:
     """Classify a Directory API error answer (``call`` is e.g. ``users.list``)."""
-    answer = GoogleAnswer(exc.resp.status, exc.content or b"", dict(exc.resp))
+    scrub = scrub or Scrubber.for_settings(settings)
+    answer = GoogleAnswer(exc.resp.status, exc.content or b"", dict(exc.resp), scrub)
     status = answer.status
     if status == 429 or status >= 500 or (status == 403 and answer.reasons & QUOTA_REASONS):
-        if answer.reasons & QUOTA_REASONS or status == 429:
+        if answer.quota:
             msg = (
                 f"{PROVIDER} quota exceeded for {call} ({answer.short}) and retries did not help; "
                 "sync later, or raise the Admin SDK API quota in the Google Cloud project"
@@ -153,9 +163,12 @@ def access_advice(settings: GoogleSettings) -> str:
     )
 
 
-def from_refresh_error(exc: RefreshError, *, settings: GoogleSettings) -> ProviderError:
-    """A refused token exchange (service account or refresh token)."""
-    code, description = _oauth_error(exc)
+def from_refresh_error(
+    exc: RefreshError, *, settings: GoogleSettings, scrub: Scrubber | None = None
+) -> ProviderError:
+    """A refused token exchange (service account or refresh token). The token endpoint's
+    words are scrubbed: some repeat the form they were sent (client secret, refresh token)."""
+    code, description = _oauth_error(exc, scrub or Scrubber.for_settings(settings))
     detail = f"{code}: {description}" if description else code
     kind = settings.credential_kind
     if exc.retryable:
@@ -179,14 +192,15 @@ def from_refresh_error(exc: RefreshError, *, settings: GoogleSettings) -> Provid
     return ProviderError(_refused(detail, settings))
 
 
-def _oauth_error(exc: RefreshError) -> tuple[str, str]:
+def _oauth_error(exc: RefreshError, scrub: Scrubber) -> tuple[str, str]:
     """(error, error_description) from the token endpoint's answer, as google-auth kept it."""
     for arg in exc.args[1:]:
         if isinstance(arg, dict) and arg.get("error"):
-            return str(arg["error"])[:80], str(arg.get("error_description") or "")[:200]
+            code = scrub.excerpt(str(arg["error"]), 80)
+            return code, scrub.excerpt(str(arg.get("error_description") or ""))
     text = str(exc.args[0]) if exc.args else "refused"
     code, _, description = text.partition(":")
-    return code.strip()[:80] or "refused", description.strip()[:200]
+    return scrub.excerpt(code.strip(), 80) or "refused", scrub.excerpt(description.strip())
 
 
 def unreachable(endpoint: str, exc: BaseException) -> RetriableProviderError:

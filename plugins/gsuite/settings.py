@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, SecretStr, ValidationInfo, field_validator
 
-from hub.provider import ProviderSettings, split_list
+from hub.provider import DESTINATION, ProviderSettings, split_list
 
 PROVIDER = "Google Workspace"
 
@@ -63,7 +63,7 @@ def credential_info(value: SecretStr | None) -> dict[str, Any] | None:
 
 
 class GoogleSettings(ProviderSettings):
-    api_endpoint: str = DEFAULT_ENDPOINT
+    api_endpoint: Annotated[str, DESTINATION] = DEFAULT_ENDPOINT
     """Root of the Admin SDK; overridden only for a sandbox or a proxy."""
     customer: str = "my_customer"
     """``my_customer`` (the account of the signed-in admin) or a customer id like ``C01abc23d``."""

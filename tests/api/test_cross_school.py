@@ -97,6 +97,21 @@ ATTEMPTS: list[tuple[str, str, dict[str, Any] | None, bool]] = [
 ]
 
 
+# Routes no school admin may use at all: refused by role (403) before any id is looked up.
+ROLE_GATED: list[tuple[str, str]] = [("DELETE", "/api/v1/tokens/{token}")]
+
+
+@pytest.mark.parametrize(("method", "template"), ROLE_GATED)
+def test_school_admin_is_refused_role_gated_routes_and_nothing_changes(
+    district: District, school_b: SchoolB, method: str, template: str
+) -> None:
+    c, h = district.client, district.as_(district.admin_a)
+    before = _everything(district)
+    response = c.request(method, template.format(token="tok_whatever"), headers=h)
+    assert response.status_code == 403, response.text
+    assert _everything(district) == before
+
+
 def _path(template: str, b: SchoolB) -> str:
     return template.format(
         school=b.school, integration=b.integration, run=b.held_run, upload=b.upload
@@ -148,7 +163,7 @@ def test_the_table_covers_every_route_that_takes_an_id(district: District) -> No
     def shape(path: str) -> str:
         return re.sub(r"\{[^}]+\}", "{}", path.split("?")[0])
 
-    tried = {(m, shape(t)) for m, t, _, _ in ATTEMPTS}
+    tried = {(m, shape(t)) for m, t, _, _ in ATTEMPTS} | {(m, shape(t)) for m, t in ROLE_GATED}
     paths = district.client.get("/openapi.json").json()["paths"]
     with_ids = {
         (method.upper(), shape(path))

@@ -7,8 +7,9 @@ import time
 import httpx
 import pytest
 
+from hub import http as hub_http
 from hub.errors import ProviderError, RetriableProviderError
-from hub.http import HttpClient, PageLoop, Pages, retry_after_seconds
+from hub.http import HttpClient, PageLoop, Pages, retry_after_seconds, retry_hint
 
 
 def _client(handler, attempts: int = 3) -> HttpClient:  # type: ignore[no-untyped-def]
@@ -80,6 +81,51 @@ def test_retry_after_headers() -> None:
     reset = httpx.Response(429, headers={"X-RateLimit-Reset": str(int(now) + 30)}, request=req)
     assert 28 <= (retry_after_seconds(reset, now=now) or 0) <= 30
     assert retry_after_seconds(httpx.Response(429, request=req)) is None
+
+
+def test_the_rate_limit_reset_is_honoured_only_when_rate_limited() -> None:
+    now = 1_000_000.0
+    far = {"X-RateLimit-Reset": str(int(now) + 3600)}  # Clever sends it on every answer
+    assert retry_hint(429, far, now=now) == 3600
+    assert retry_hint(503, far, now=now) is None
+    assert retry_hint(500, far, now=now) is None
+    assert retry_hint(403, far, rate_limited=True, now=now) == 3600  # a quota refusal
+
+
+def test_a_server_errors_retry_after_is_capped() -> None:
+    now = 1_000_000.0
+    assert retry_hint(503, {"Retry-After": "3600"}, now=now) == hub_http.MAX_SERVER_WAIT
+    assert retry_hint(503, {"retry-after": "2"}, now=now) == 2
+    date = "Thu, 01 Jan 2099 00:00:00 GMT"
+    assert retry_hint(502, {"Retry-After": date}, now=now) == hub_http.MAX_SERVER_WAIT
+    assert retry_hint(429, {"Retry-After": date}, now=now) == pytest.approx(4070908800 - now)
+    assert retry_hint(503, {"Retry-After": "soon"}, now=now) is None  # unreadable: back off
+
+
+@pytest.mark.timeout(30)
+def test_server_errors_back_off_instead_of_waiting_for_the_reset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Real waits (the suite's zero backoff undone): four 503s that each name a reset an hour
+    away cost a few backoff steps, not four times the one-minute cap."""
+    monkeypatch.setattr(hub_http, "MAX_WAIT", 60.0)
+    monkeypatch.setattr(hub_http, "BACKOFF", 0.05)
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        reset = {"X-RateLimit-Reset": str(int(time.time()) + 3600)}
+        if len(calls) < 5:
+            return httpx.Response(503, headers=reset)
+        return httpx.Response(200, json={"ok": True}, headers=reset)
+
+    client = HttpClient(
+        "http://provider.test/api", transport=httpx.MockTransport(handler), backoff=0.05
+    )
+    started = time.monotonic()
+    assert client.get_json("/x") == {"ok": True}
+    assert len(calls) == 5
+    assert time.monotonic() - started < 3  # 0.05 + 0.1 + 0.2 + 0.4 s of backoff
 
 
 def test_pages_follow_to_the_end_and_detect_loops() -> None:

@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-import tenacity
 
 import hub.http
 from hub.errors import ConfigError, CursorExpired, ProviderError
@@ -287,22 +286,33 @@ def test_an_expired_cursor_asks_for_a_full_run(
 
 
 def test_429_waits_until_x_ratelimit_reset(
-    make_provider: MakeProvider, district: CleverSandbox, monkeypatch: pytest.MonkeyPatch
+    make_provider: MakeProvider,
+    district: CleverSandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    slept: list[float],
 ) -> None:
-    slept: list[float] = []
-
-    class Clock:
-        @staticmethod
-        def sleep(seconds: float) -> None:
-            slept.append(seconds)
-
-    monkeypatch.setattr(tenacity.nap, "time", Clock)
     monkeypatch.setattr(hub.http, "MAX_WAIT", 120.0)
     reset = int(time.time()) + 30
     district.fail_next(429, times=1, headers={"X-RateLimit-Reset": str(reset)})
     records, _, _ = drain(make_provider())
     assert len(records) == len(expected_records(district.users))
     assert len(slept) == 1 and 25 <= slept[0] <= 31
+
+
+def test_503s_back_off_whatever_x_ratelimit_reset_says(
+    make_provider: MakeProvider,
+    district: CleverSandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    slept: list[float],
+) -> None:
+    """Clever sends X-RateLimit-Reset on every answer; it says nothing about a 503."""
+    monkeypatch.setattr(hub.http, "MAX_WAIT", 60.0)
+    monkeypatch.setattr(hub.http, "BACKOFF", 0.5)
+    far = str(int(time.time()) + 3600)
+    district.fail_next(503, times=3, headers={"X-RateLimit-Reset": far})
+    records, _, _ = drain(make_provider())
+    assert len(records) == len(expected_records(district.users))
+    assert slept == [0.5, 1.0, 2.0]
 
 
 def test_refused_token_says_what_to_do(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import pytest
+
 from hub import accounts, integrations, runs, schools
+from hub import http as hub_http
 from hub.context import Hub
 from plugins.clever.sandbox import CleverSandbox
 from tests.plugins.clever.expectations import expected_records
@@ -111,6 +115,46 @@ def test_a_half_read_roster_applies_nothing(
     assert run.status == "failed"
     assert "503" in (run.error or "")
     assert listed(hub, school_of(hub, integration_id), include_all=True) == {}
+
+
+def test_a_user_with_nul_in_a_name_is_skipped_and_the_rest_applied(
+    hub: Hub, clever_url: str, district: CleverSandbox
+) -> None:
+    """PostgreSQL cannot store NUL: one such user is a warning, never a failed district run."""
+    integration_id = connect(hub, clever_url, district)
+    assert runs.sync_now(hub, integration_id=integration_id, actor="test").status == "succeeded"
+    student = next(u for u in district.users if set(u["roles"]) == {"student"} and u.get("email"))
+    district.update_user(student["id"], first_name="Renamed")
+    bad = district.add_user(kind="student", email="bad.name@maplewood.example.org")
+    district.update_user(bad["id"], first_name="Bad\u0000Name")
+
+    run = runs.sync_now(hub, integration_id=integration_id, actor="test")
+    assert run.status == "succeeded", run.error
+    assert run.counts["updated"] == 1 and run.counts["created"] == 0
+    now = {
+        a["email"]: a for a in accounts.list_accounts(hub, school_id=school_of(hub, integration_id))
+    }
+    assert now[student["email"]]["first_name"] == "Renamed"
+    assert "bad.name@maplewood.example.org" not in now
+    issues = [i for i in runs.run_json(hub, run)["issues"] if i["external_id"] == bad["id"]]
+    assert len(issues) == 1 and issues[0]["severity"] == "warning"
+    assert "first name" in issues[0]["message"] and "\\x00" in issues[0]["message"]
+
+
+@pytest.mark.timeout(60)
+def test_a_few_503s_cost_seconds_not_the_rate_limit_window(
+    hub: Hub, clever_url: str, district: CleverSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real waits: 503s that name a reset an hour away are retried after a short backoff."""
+    monkeypatch.setattr(hub_http, "MAX_WAIT", 60.0)
+    monkeypatch.setattr(hub_http, "BACKOFF", 0.1)
+    integration_id = connect(hub, clever_url, district)
+    far = str(int(time.time()) + 3600)
+    district.fail_next(503, times=3, headers={"X-RateLimit-Reset": far})
+    started = time.monotonic()
+    run = runs.sync_now(hub, integration_id=integration_id, actor="test")
+    assert run.status == "succeeded", run.error
+    assert time.monotonic() - started < 10  # 0.1 + 0.2 + 0.4 s of backoff, plus the sync
 
 
 def test_a_revoked_token_fails_the_run_with_what_to_do(

@@ -78,3 +78,19 @@ def csv_bytes(
     writer.writerows([["" if v is None else v for v in row] for row in rows])
     data = buffer.getvalue().encode(encoding)
     return (b"\xef\xbb\xbf" + data) if bom else data
+
+
+def xlsx_with_escapes(sheets: dict[str, Rows]) -> bytes:
+    """A workbook whose text keeps Excel's ``_xHHHH_`` escapes as written (``A_x0000_B`` is
+    ``A``, NUL, ``B`` to a reader), as other programs save them; xlsxwriter would escape them."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(xlsx(sheets)))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/sharedStrings.xml":
+                data = data.replace(b"_x005F_x", b"_x")
+            target.writestr(name, data)
+    return buffer.getvalue()

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from plugins.csv import validate
 from plugins.csv.validate import plain_emails, validate_file
-from tests.plugins.csv.files import CSV_HEADER, HEADER, csv_bytes, xlsx
+from tests.plugins.csv.files import CSV_HEADER, HEADER, csv_bytes, xlsx, xlsx_with_escapes
 
 SCHOOLS = ["North High", "South Middle", "Lincoln Elementary"]
 
@@ -247,3 +247,43 @@ def test_plain_email_path_is_a_subset_of_email_validator(emails: list[str]) -> N
     for email, plain in zip(lowered, plain_emails(lowered), strict=True):
         if plain:
             assert _full_grammar_accepts(email), email
+
+
+def test_control_characters_are_row_errors_that_quote_nothing() -> None:
+    """Excel's ``_x0000_`` escape decodes to NUL, which PostgreSQL cannot store: every text
+    cell with a control character is an error at its sheet, row and column."""
+    result = validate_file(
+        xlsx_with_escapes(
+            {
+                "Student": [
+                    HEADER,
+                    ["ann@example.org", "A_x0000_B", "Able", "", ""],
+                    ["b_x0000_@example.org", "Bo", "B_x0007_", "", "North_x0000_ High"],
+                    ["cy@example.org", "Cy", "Cole", "Pa_x0001_ssword-long-1", ""],
+                    ["di@example.org", "Di", "Tab\tand\nnewline are fine", "", ""],
+                ]
+            }
+        ),
+        filename="accounts.xlsx",
+        schools=SCHOOLS,
+    )
+    assert where(result.errors) == [
+        ("Student", 2, "First Name"),
+        ("Student", 3, "Email"),
+        ("Student", 3, "Last Name"),
+        ("Student", 3, "Additional Schools"),
+        ("Student", 4, "Password"),
+    ]
+    messages = [e.message for e in result.errors]
+    assert messages[0] == (
+        "First Name contains the control character \\x00 (at character 2); remove it from the cell"
+    )
+    assert messages[4] == "Password contains the control character \\x01; remove it from the cell"
+    assert all("\x00" not in m and "\x01" not in m for m in messages)
+
+
+def test_control_characters_in_a_csv_role_are_one_error() -> None:
+    data = csv_bytes([CSV_HEADER, ["a@example.org", "A", "B", "", "stu\x0bdent", ""]])
+    result = validate_file(data, filename="people.csv", schools=SCHOOLS)
+    assert where(result.errors) == [("people.csv", 2, "Role")]
+    assert "\\x0b" in result.errors[0].message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from hub import http as hub_http
 from hub.errors import ConfigError, ProviderError, RetriableProviderError
 from hub.testing import drain, free_port
 from plugins.gsuite.provider import GoogleProvider
@@ -172,6 +173,22 @@ def test_429_honours_retry_after_and_is_bounded(
     with pytest.raises(RetriableProviderError, match="quota exceeded"):
         drain(make_provider())
     assert api_calls(sandbox) == 5
+
+
+def test_retry_after_is_honoured_for_quota_and_capped_for_server_errors(
+    sandbox: GoogleSandbox,
+    make_provider: MakeProvider,
+    monkeypatch: pytest.MonkeyPatch,
+    slept: list[float],
+) -> None:
+    monkeypatch.setattr(hub_http, "MAX_WAIT", 60.0)
+    sandbox.fail_next(503, times=2, headers={"Retry-After": "3600"})
+    drain(make_provider())
+    assert slept == [hub_http.MAX_SERVER_WAIT] * 2
+    slept.clear()
+    sandbox.fail_next(429, times=1, headers={"Retry-After": "30"})
+    drain(make_provider())
+    assert slept == [30.0]
 
 
 def test_server_errors_are_bounded(sandbox: GoogleSandbox, make_provider: MakeProvider) -> None:
