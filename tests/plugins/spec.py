@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
 
-from pydantic import ConfigDict, TypeAdapter, ValidationError, with_config
+from pydantic import AfterValidator, ConfigDict, TypeAdapter, ValidationError, with_config
 
 T = TypeVar("T")
 
@@ -38,6 +39,27 @@ def pattern_check(regex: str, what: str) -> Callable[[str], str]:
         return value
 
     return check
+
+
+def instant_check(regex: str, what: str) -> Callable[[str], str]:
+    """An AfterValidator for UTC date-times: ``regex`` is the spec's form, and the date and
+    time must exist."""
+    form = pattern_check(regex, what)
+
+    def check(value: str) -> str:
+        datetime.strptime(form(value)[:19], "%Y-%m-%dT%H:%M:%S")
+        return value
+
+    return check
+
+
+def _iso_date(value: str) -> str:
+    datetime.strptime(value, "%Y-%m-%d")
+    return value
+
+
+IsoDate = Annotated[str, AfterValidator(_iso_date)]
+"""A calendar date written YYYY-MM-DD."""
 
 
 def one_of(allowed: frozenset[str], what: str) -> Callable[[str], str]:

@@ -10,7 +10,8 @@ under the 1.1 root as 1.1 records and under the 1.2 rostering root as 1.2 record
 
 Control methods (used by the provider conformance suite and the ClassLink tests):
 ``fail_next``, ``loop_pages``, ``revoke``, ``omit_total_count``, ``cap_limit``,
-``update_user``, ``add_user`` and ``delete_user``; ``requests`` records what arrived.
+``update_user``, ``add_user`` and ``delete_user``; ``requests`` records what arrived and
+``people(root)`` is the roster as a root serves it.
 """
 
 from __future__ import annotations
@@ -36,8 +37,14 @@ from plugins.classlink.sandbox.tenant import build_tenant, stamp
 from plugins.classlink.sandbox.verify import NonceBook, SignatureRefused, verify_request
 
 DEFAULT_LIMIT = 100
-FAULT_MINOR = {400: "invalid_selection_field", 401: "unauthorisedrequest", 403: "forbidden"}
-FAULT_MINOR |= {404: "unknownobject", 429: "server_busy", 503: "server_busy"}
+FAULT_MINOR = {
+    400: "invalid_selection_field",
+    401: "unauthorisedrequest",
+    403: "forbidden",
+    404: "unknownobject",
+    429: "server_busy",
+    503: "server_busy",
+}
 """The codeMinor an injected fault carries (any other status: internal_server_error)."""
 
 Handler = Callable[[Request], Awaitable[Response]]

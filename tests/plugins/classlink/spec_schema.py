@@ -19,28 +19,20 @@ closed, so a 1.2 field in a 1.1 answer (or the reverse) is a violation.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import AfterValidator, Field, TypeAdapter
 from typing_extensions import TypedDict
 
-from tests.plugins.spec import closed, pattern_check
+from tests.plugins.spec import IsoDate, closed, instant_check
 
-
-def _instant(value: str) -> str:
-    pattern_check(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z", "a UTC ISO 8601 date-time")(value)
-    datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
-    return value
-
-
-def _date(value: str) -> str:
-    datetime.strptime(value, "%Y-%m-%d")
-    return value
-
-
-Instant = Annotated[str, AfterValidator(_instant)]
-Date = Annotated[str, AfterValidator(_date)]
+Instant = Annotated[
+    str,
+    AfterValidator(
+        instant_check(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z", "a UTC ISO 8601 date-time")
+    ),
+]
+Date = IsoDate
 Status = Literal["active", "tobedeleted"]
 TrueFalse = Literal["true", "false"]
 OrgType = Literal["department", "school", "district", "local", "state", "national"]

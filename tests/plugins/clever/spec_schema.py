@@ -28,17 +28,9 @@ from typing import Annotated, Any, Literal, NotRequired, Union
 from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
-from tests.plugins.spec import closed, one_of, pattern_check
+from tests.plugins.spec import IsoDate, closed, instant_check, one_of, pattern_check
 
 ObjectId = Annotated[str, AfterValidator(pattern_check(r"[0-9a-f]{24}", "a 24-hex ObjectID"))]
-
-
-def _instant(value: str) -> str:
-    pattern_check(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z", "a UTC YYYY-MM-DDTHH:MM:SS.SSSZ")(
-        value
-    )
-    datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")  # a real date and time
-    return value
 
 
 def _dob(value: str) -> str:
@@ -48,14 +40,16 @@ def _dob(value: str) -> str:
     return value
 
 
-def _date(value: str) -> str:
-    datetime.strptime(value, "%Y-%m-%d")
-    return value
-
-
-Instant = Annotated[str, AfterValidator(_instant)]
+Instant = Annotated[
+    str,
+    AfterValidator(
+        instant_check(
+            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z", "a UTC YYYY-MM-DDTHH:MM:SS.SSSZ"
+        )
+    ),
+]
 Dob = Annotated[str, AfterValidator(_dob)]
-Date = Annotated[str, AfterValidator(_date)]
+Date = IsoDate
 
 # Student.grade, Section.grade, School.low_grade / high_grade (both versions).
 Grade = Literal[
