@@ -1,5 +1,6 @@
-"""The ClassLink sandbox: a OneRoster 1.1 server on loopback (:mod:`.server`) over a generated
-tenant (:mod:`.tenant`), checking OAuth 1.0a signatures (:mod:`.verify`) and evaluating
+"""The ClassLink sandbox: a OneRoster 1.1 (and 1.2 rostering) server on loopback
+(:mod:`.server`) over a generated tenant (:mod:`.tenant`), serving each root the records its
+binding allows (:mod:`.render`), checking OAuth 1.0a signatures (:mod:`.verify`) and evaluating
 ``filter`` (:mod:`.filtering`). Only tests and ``rosterhub demo`` import it; a sync never does."""
 
 from __future__ import annotations

@@ -4,11 +4,14 @@ and the tests.
 It speaks the real protocol: every request must carry a valid OAuth 1.0a HMAC-SHA256
 signature (checked by :mod:`plugins.classlink.sandbox.verify`), collections page with ``limit`` and
 ``offset`` and report ``X-Total-Count``, ``filter`` and ``sort`` work, and errors come as
-imsx status bodies. The same data is served under the 1.1 root and the 1.2 rostering root.
+imsx status bodies with the codeMinor their HTTP status goes with. The same tenant is served
+under the 1.1 root as 1.1 records and under the 1.2 rostering root as 1.2 records
+(:mod:`plugins.classlink.sandbox.render`).
 
 Control methods (used by the provider conformance suite and the ClassLink tests):
 ``fail_next``, ``loop_pages``, ``revoke``, ``omit_total_count``, ``cap_limit``,
-``update_user``, ``add_user`` and ``delete_user``; ``requests`` records what arrived.
+``update_user``, ``add_user`` and ``delete_user``; ``requests`` records what arrived and
+``people(root)`` is the roster as a root serves it.
 """
 
 from __future__ import annotations
@@ -29,11 +32,20 @@ from starlette.routing import Mount, Route
 
 from hub.testing import BaseSandbox
 from plugins.classlink.sandbox.filtering import FilterError, parse_filter
+from plugins.classlink.sandbox.render import ROOTS, org_for, user_for
 from plugins.classlink.sandbox.tenant import build_tenant, stamp
 from plugins.classlink.sandbox.verify import NonceBook, SignatureRefused, verify_request
 
-ROOTS = ("/ims/oneroster/v1p1", "/ims/oneroster/rostering/v1p2")
 DEFAULT_LIMIT = 100
+FAULT_MINOR = {
+    400: "invalid_selection_field",
+    401: "unauthorisedrequest",
+    403: "forbidden",
+    404: "unknownobject",
+    429: "server_busy",
+    503: "server_busy",
+}
+"""The codeMinor an injected fault carries (any other status: internal_server_error)."""
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -95,7 +107,7 @@ class OneRosterSandbox(BaseSandbox):
         self.tenant_id = str(1000 + seed)
         self.tenant_name = "Cedar Valley Unified (sandbox)"
         self.requests: list[Received] = []
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._nonces = NonceBook()
         self._with_total = True
         self._limit_cap: int | None = None
@@ -181,7 +193,8 @@ class OneRosterSandbox(BaseSandbox):
             failure = self.faults.take()
             if failure is not None:
                 self.requests.append(Received(request.url.path, params, False))
-                response = imsx_error(failure.status, "server_busy", f"simulated {failure.status}")
+                minor = FAULT_MINOR.get(failure.status, "internal_server_error")
+                response = imsx_error(failure.status, minor, f"simulated {failure.status}")
                 response.headers.update(failure.headers)
                 return response
             try:
@@ -214,10 +227,12 @@ class OneRosterSandbox(BaseSandbox):
             offset = int(query.get("offset", 0))
         except ValueError:
             raise _Refusal(
-                imsx_error(400, "invalid_data", "limit and offset must be integers")
+                imsx_error(400, "invalid_selection_field", "limit and offset must be integers")
             ) from None
         if limit < 1 or offset < 0:
-            raise _Refusal(imsx_error(400, "invalid_data", "limit must be >= 1 and offset >= 0"))
+            raise _Refusal(
+                imsx_error(400, "invalid_selection_field", "limit must be >= 1 and offset >= 0")
+            )
         if "filter" in query:
             try:
                 test = parse_filter(query["filter"])
@@ -246,46 +261,73 @@ class OneRosterSandbox(BaseSandbox):
         if not any(o["sourcedId"] == sid and o["type"] == "school" for o in self.orgs):
             raise _Refusal(imsx_error(404, "unknownobject", f"no school with sourcedId {sid}"))
 
-    def _with_role(self, role: str, school: str | None = None) -> list[dict[str, Any]]:
+    # -- what each root serves -------------------------------------------------------------
+    def people(self, root: str = ROOTS[0], base: str | None = None) -> list[dict[str, Any]]:
+        """Every person as ``root`` serves them (``base``: the absolute root URL for hrefs).
+        Under the 1.1 root that leaves out people only 1.2 can describe (a counselor)."""
+        with self._lock:
+            types = {str(o["sourcedId"]): str(o["type"]) for o in self.orgs}
+            shown = (user_for(user, root, base or root, types) for user in self.users)
+            return [copy.deepcopy(user) for user in shown if user is not None]
+
+    def _people(self, request: Request) -> list[dict[str, Any]]:
+        root, base = _root_and_base(request)
+        return self.people(root, base)
+
+    def _orgs_shown(self, request: Request, kind: str | None = None) -> list[dict[str, Any]]:
+        _, base = _root_and_base(request)
+        return [org_for(o, base) for o in self.orgs if kind is None or o["type"] == kind]
+
+    def _with_role(
+        self, request: Request, role: str, school: str | None = None
+    ) -> list[dict[str, Any]]:
         return [
             u
-            for u in self.users
+            for u in self._people(request)
             if role in _role_names(u) and (school is None or school in _org_ids(u))
         ]
 
     def _users(self, request: Request) -> Response:
-        return self._page(request, "users", self.users)
+        return self._page(request, "users", self._people(request))
 
     def _user(self, request: Request) -> Response:
-        return self._one("user", self.users, request.path_params["sid"])
+        return self._one("user", self._people(request), request.path_params["sid"])
 
     def _students(self, request: Request) -> Response:
-        return self._page(request, "users", self._with_role("student"))
+        return self._page(request, "users", self._with_role(request, "student"))
 
     def _teachers(self, request: Request) -> Response:
-        return self._page(request, "users", self._with_role("teacher"))
+        return self._page(request, "users", self._with_role(request, "teacher"))
 
     def _all_orgs(self, request: Request) -> Response:
-        return self._page(request, "orgs", self.orgs)
+        return self._page(request, "orgs", self._orgs_shown(request))
 
     def _org(self, request: Request) -> Response:
-        return self._one("org", self.orgs, request.path_params["sid"])
+        return self._one("org", self._orgs_shown(request), request.path_params["sid"])
 
     def _schools(self, request: Request) -> Response:
-        return self._page(request, "orgs", [o for o in self.orgs if o["type"] == "school"])
+        return self._page(request, "orgs", self._orgs_shown(request, "school"))
 
     def _school(self, request: Request) -> Response:
-        return self._one(
-            "org", [o for o in self.orgs if o["type"] == "school"], request.path_params["sid"]
-        )
+        return self._one("org", self._orgs_shown(request, "school"), request.path_params["sid"])
 
     def _school_students(self, request: Request) -> Response:
-        self._school_or_404(request.path_params["sid"])
-        return self._page(request, "users", self._with_role("student", request.path_params["sid"]))
+        sid = request.path_params["sid"]
+        self._school_or_404(sid)
+        return self._page(request, "users", self._with_role(request, "student", sid))
 
     def _school_teachers(self, request: Request) -> Response:
-        self._school_or_404(request.path_params["sid"])
-        return self._page(request, "users", self._with_role("teacher", request.path_params["sid"]))
+        sid = request.path_params["sid"]
+        self._school_or_404(sid)
+        return self._page(request, "users", self._with_role(request, "teacher", sid))
+
+
+def _root_and_base(request: Request) -> tuple[str, str]:
+    """Which root the request came to, and that root's absolute URL (GUIDRef hrefs)."""
+    path = request.url.path
+    root = next((r for r in ROOTS if path.startswith(r + "/")), ROOTS[0])
+    host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
+    return root, f"{request.url.scheme}://{host}{root}"
 
 
 def _request_url(request: Request) -> str:

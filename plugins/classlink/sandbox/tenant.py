@@ -1,7 +1,11 @@
 """A generated OneRoster tenant for the sandbox: one district, three schools and a seeded
-population, plus the awkward records real Roster Servers send (people in several schools,
-guardians, aides, ``tobedeleted`` users, ``enabledUser`` as text and as a boolean, 1.2-style
-``roles[]``, a user without an email).
+population, plus the awkward people a sync must get right (people in several schools,
+guardians, aides, ``tobedeleted`` and disabled users, people with 1.2 per-org roles such as a
+principal who also teaches elsewhere or a counselor, a user without an email).
+
+People are kept as an SIS export describes them (1.1-style ``role``/``orgs`` or 1.2-style
+``roles[]``, ``enabledUser`` as text or a boolean); :mod:`plugins.classlink.sandbox.render`
+turns them into the records each root serves, which the OneRoster bindings allow.
 
 The same seed always builds the same tenant, so demos and tests are reproducible.
 """

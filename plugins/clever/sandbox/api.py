@@ -1,13 +1,16 @@
 """The Clever Data API v3.0/v3.1 on loopback, serving a :class:`District`: ``/districts``,
 ``/schools``, ``/users`` and ``/events`` with bearer tokens, the list envelope, range-based
 paging (``limit``, ``starting_after``, ``ending_before``, ``links[rel=next]``) and rate-limit
-headers. The conformance controls (``fail_next``, ``loop_pages``, ``revoke``) break it on
-purpose.
+headers. Errors answer ``{"message": ...}`` as the spec's BadRequest/NotFound/InternalError
+do, and a 429 has an empty body, as Clever documents. v3.1 answers add the student fields
+v3.1 defines; v3.0 answers never carry them. The conformance controls (``fail_next``,
+``loop_pages``, ``revoke``) break it on purpose.
 """
 
 from __future__ import annotations
 
 import bisect
+import copy
 import hashlib
 import json
 import time
@@ -165,7 +168,9 @@ class CleverSandbox(District, BaseSandbox):
 
     def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
         merged = {**self._limits(), **(headers or {})}
-        body = json.dumps({"error": message}).encode()
+        if status == 429:  # "an empty response with a 429 Too Many Requests status code"
+            return Response(b"", status_code=status, headers=merged)
+        body = json.dumps({"message": message}).encode()
         return Response(body, status_code=status, media_type="application/json", headers=merged)
 
     def _limits(self) -> dict[str, str]:
@@ -191,17 +196,26 @@ class CleverSandbox(District, BaseSandbox):
 
     def _rendered_user(self, version: str, user_id: str, text: str) -> str:
         if version == "v3.1" and '"student":' in text:
-            # v3.1 adds demographic fields to students.
             cached = self._rendered.get(user_id)
             if cached is None:
-                shown = json.loads(text)
-                student = shown["roles"].get("student")
-                if student is not None:
-                    student["section_504_status"] = "N"
-                    student["disability"] = {"disability_status": "N"}
-                cached = self._rendered[user_id] = compact(shown)
+                cached = self._rendered[user_id] = compact(self._v31_user(json.loads(text)))
             text = cached
         return f'{{"data":{text},"uri":"/{version}/users/{user_id}"}}'
+
+    def _v31_user(self, user: dict[str, Any]) -> dict[str, Any]:
+        """A stored (v3.0) user as v3.1 shows it: students gain the fields v3.1 adds."""
+        student = (user.get("roles") or {}).get("student")
+        if isinstance(student, dict) and isinstance(user.get("id"), str):
+            student.update(copy.deepcopy(self.student_v31(user["id"])))
+        return user
+
+    def _event_for(self, version: str, event: dict[str, Any]) -> dict[str, Any]:
+        """An event as ``version`` shows it: a v3.1 user event's object is a v3.1 user."""
+        if version != "v3.1" or _record_type(event) != "users":
+            return event
+        shown = copy.deepcopy(event)
+        self._v31_user(shown["data"]["object"])
+        return shown
 
 
 def _record_type(event: dict[str, Any]) -> str:

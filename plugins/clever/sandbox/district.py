@@ -24,6 +24,7 @@ from plugins.clever.sandbox.people import (
     SCHOOLS,
     Draw,
     demographics,
+    demographics_v31,
     stamp,
 )
 
@@ -68,7 +69,11 @@ class District:
         self._event_ids: list[str] = []
         self._expired_through: str = ""  # events up to this id are past the window
         self._last_student: str | None = None
-        self.demographics = [demographics(self._rng) for _ in range(257)]
+        # The demographics pools come from generators of their own: how they are drawn
+        # never changes which people a seed makes.
+        pool_rng = random.Random(f"clever-demographics:{seed}")
+        self.demographics = [demographics(pool_rng) for _ in range(257)]
+        self.demographics_v31 = [demographics_v31(pool_rng) for _ in range(61)]
 
         kinds = list(PRELUDE[: min(users, len(PRELUDE))])
         weights = [w for _, w in MIX]
@@ -165,6 +170,10 @@ class District:
         with self._lock:
             return self._find(user_id)
 
+    def student_v31(self, user_id: str) -> dict[str, Any]:
+        """The student fields a v3.1 answer adds for this user (the same on every answer)."""
+        return self.demographics_v31[int(user_id[-10:], 16) % len(self.demographics_v31)]
+
     @property
     def users(self) -> list[dict[str, Any]]:
         """The current users as Clever would return them (copies)."""
@@ -206,11 +215,16 @@ class District:
         }
 
     def _section(self) -> dict[str, Any]:
+        number = self._counters["section"] + 1
         return {
             "id": self._next_id("section", 0x60),
             "district": self.district["id"],
             "school": self.schools[0]["id"],
             "name": "Homeroom",
+            "subject": "homeroom/advisory",
+            "sis_id": f"SEC{number:05d}",
+            "created": stamp(0),
+            "last_modified": stamp(60),
         }
 
     def _generate(self, kind: str) -> dict[str, Any]:
@@ -236,9 +250,9 @@ class District:
                 "state_id": f"NJ{number:09d}",
                 **draw.pick(self.demographics),
                 "credentials": {"district_username": handle},
+                # Still enrolled: Clever leaves end_date out (it is a datetime, never null).
                 "enrollments": [
-                    {"school": s, "start_date": "2024-08-26T00:00:00.000Z", "end_date": None}
-                    for s in schools
+                    {"school": s, "start_date": "2024-08-26T00:00:00.000Z"} for s in schools
                 ],
             }
             self._last_student = user_id
@@ -266,7 +280,6 @@ class District:
             email = f"{handle}@mail.example.com"
             student = self._last_student
             roles["contact"] = {
-                "district": self.district["id"],
                 "sis_id": f"C{number:07d}",
                 "phone": f"(555) 020-{number % 10_000:04d}",
                 "phone_type": "Cell",

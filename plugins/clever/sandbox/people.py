@@ -1,5 +1,6 @@
 """What a generated Clever district is made of: names, schools, the mix of kinds of people,
-and the cheap deterministic draws that pick them."""
+and the cheap deterministic draws that pick them. Every value is one Clever's v3.0/v3.1 spec
+allows (its grade, race and yes/no enumerations, ``dob`` as M/D/YYYY)."""
 
 from __future__ import annotations
 
@@ -20,13 +21,24 @@ LAST = (
     "Novak", "Mensah", "Larsen", "Dubois", "Alvarez", "Singh", "Cohen", "Ibrahim", "Walker",
 )  # fmt: skip
 SCHOOLS = (
-    ("Maplewood Elementary School", "K", "5"),
+    ("Maplewood Elementary School", "Kindergarten", "5"),
     ("Cedar Ridge Middle School", "6", "8"),
     ("Riverside High School", "9", "12"),
-    ("Oak Hollow K-8 Academy", "K", "8"),
+    ("Oak Hollow K-8 Academy", "Kindergarten", "8"),
     ("Lakeside Alternative High School", "9", "12"),
 )
 GRADES = ("Kindergarten", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12")
+RACES = (
+    "Caucasian", "Asian", "Black or African American", "American Indian",
+    "Hawaiian or Other Pacific Islander", "Two or More Races", "Unknown",
+)  # fmt: skip
+DISABILITIES = (
+    ("sld", "Specific learning disability"),
+    ("sli", "Speech or language impairment"),
+    ("ohi", "Other health impairment"),
+    ("aut", "Autism"),
+)
+SCHOOL_YEAR_ENDS = 2025  # the class of 2025 is in grade 12 of the sandbox's school year
 # Every generated district starts with one person of each kind, then draws the rest.
 PRELUDE = (
     "district_admin",
@@ -63,18 +75,36 @@ def stamp(minutes: int) -> str:
 
 
 def demographics(rng: random.Random) -> dict[str, str]:
-    """Student fields that vary but matter to nobody here; drawn once into a small pool."""
+    """Student fields of v3.0 that vary but matter to nobody here; drawn once into a small
+    pool. Grade, graduation year and date of birth agree with one another."""
+    grade = rng.randrange(len(GRADES))  # 0 is Kindergarten
+    graduating = SCHOOL_YEAR_ENDS + 12 - grade
+    born = graduating - 18 - rng.randrange(2)
     return {
-        "grade": rng.choice(GRADES),
-        "graduation_year": str(2025 + rng.randrange(13)),
-        "dob": f"{2008 + rng.randrange(12)}-0{1 + rng.randrange(9)}-1{rng.randrange(10)}",
+        "grade": GRADES[grade],
+        "graduation_year": str(graduating),
+        "dob": f"{1 + rng.randrange(12)}/{1 + rng.randrange(28)}/{born}",
         "gender": rng.choice(("F", "M", "X")),
         "ell_status": rng.choice(("Y", "N", "N", "N")),
-        "frl_status": rng.choice(("Free", "Reduced", "Paid")),
-        "iep_status": rng.choice(("Y", "N", "N")),
         "hispanic_ethnicity": rng.choice(("Y", "N")),
-        "race": rng.choice(("Asian", "Black or African American", "White", "Two or More Races")),
+        "race": rng.choice(RACES),
+    }
+
+
+def demographics_v31(rng: random.Random) -> dict[str, Any]:
+    """The student fields v3.1 adds (v3.0 answers never carry them)."""
+    iep = rng.random() < 0.15
+    disability: dict[str, str] = {"disability_status": "Y" if iep else "N"}
+    if iep:
+        code, kind = rng.choice(DISABILITIES)
+        disability |= {"disability_code": code, "disability_type": kind}
+    return {
+        "frl_status": rng.choice(("Free", "Reduced", "Paid")),
+        "iep_status": "Y" if iep else "N",
+        "section_504_status": rng.choice(("Y", "N", "N", "N", "N")),
+        "gifted_status": rng.choice(("Y", "N", "N", "N")),
         "home_language": rng.choice(("English", "Spanish", "Mandarin", "Arabic")),
+        "disability": disability,
     }
 
 

@@ -1,6 +1,7 @@
 """The sandbox's Directory API v1: the paths the client uses (users, org units, groups and
-their members, the customer), Google's error bodies and page tokens, and the gate every
-request passes (injected faults, then authentication, then authorisation)."""
+their members, the customer), Google's error bodies, page tokens and partial responses
+(``fields``, :mod:`.fields`), and the gate every request passes (injected faults, then
+authentication, then authorisation)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from hub.testing import FaultInjector
 from plugins.gsuite.auth import SCOPE_ROOT, SCOPES
 from plugins.gsuite.sandbox.domain import Domain, Group
+from plugins.gsuite.sandbox.fields import FieldsError, parse_fields, trim
 from plugins.gsuite.sandbox.oauth import Grant, b64decode
 
 STATUS_TEXT = {
@@ -135,6 +137,17 @@ class DirectoryApi:
             return google_error(403, "Not Authorized to access this resource/api", "forbidden")
         return None
 
+    def _answer(self, request: Request, body: dict[str, Any]) -> Response:
+        """A successful answer, trimmed to the ``fields`` the request names (if any)."""
+        wanted = request.query_params.get("fields")
+        if wanted is None:
+            return JSONResponse(body)
+        try:
+            mask = parse_fields(wanted)
+        except FieldsError:
+            return google_error(400, f"Invalid field selection {wanted[:80]}", "invalidParameter")
+        return JSONResponse(trim(body, mask))
+
     def _known_customer(self, value: str | None) -> bool:
         return value in ("my_customer", self.domain.customer_id)
 
@@ -156,7 +169,7 @@ class DirectoryApi:
         paged = self._page(request, key, items, default=default, maximum=maximum)
         if isinstance(paged, Response):
             return paged
-        return _listing(key, *paged)
+        return self._answer(request, _listing(key, *paged))
 
     def _page(
         self,
@@ -235,7 +248,7 @@ class DirectoryApi:
         body: dict[str, Any] = {"kind": "admin#directory#orgUnits", "etag": '"orgunits"'}
         if units:
             body["organizationUnits"] = [unit.resource(ids) for unit in units]
-        return JSONResponse(body)
+        return self._answer(request, body)
 
     async def _groups(self, request: Request) -> Response:
         refused = self._gate(request, "groups") or self._scope_refused(request)
@@ -263,7 +276,8 @@ class DirectoryApi:
             return refused
         if not self._known_customer(request.path_params["customer"]):
             return google_error(404, "Resource Not Found: customerKey", "notFound")
-        return JSONResponse(
+        return self._answer(
+            request,
             {
                 "kind": "admin#directory#customer",
                 "id": self.domain.customer_id,
@@ -272,11 +286,11 @@ class DirectoryApi:
                 "alternateEmail": f"it@{self.domain.name}",
                 "language": "en",
                 "postalAddress": {"countryCode": "US"},
-            }
+            },
         )
 
 
-def _listing(key: str, page: list[Any], next_token: str | None) -> JSONResponse:
+def _listing(key: str, page: list[Any], next_token: str | None) -> dict[str, Any]:
     """A Directory API list answer: ``kind``, the page under ``key`` (omitted when empty, as
     Google does) and ``nextPageToken`` while more pages follow."""
     body: dict[str, Any] = {"kind": f"admin#directory#{key}", "etag": f'"{key}"'}
@@ -284,4 +298,4 @@ def _listing(key: str, page: list[Any], next_token: str | None) -> JSONResponse:
         body[key] = page
     if next_token:
         body["nextPageToken"] = next_token
-    return JSONResponse(body)
+    return body

@@ -10,7 +10,7 @@ import pytest
 from hub.roster import ADMIN, STUDENT, TEACHER
 from hub.testing import serve
 from plugins.classlink.provider import OneRosterProvider
-from plugins.classlink.sandbox import OneRosterSandbox
+from plugins.classlink.sandbox import ROOTS, OneRosterSandbox
 
 MakeProvider = Callable[..., OneRosterProvider]
 
@@ -19,19 +19,22 @@ SPECIAL: dict[str, tuple[str | None, frozenset[str], bool]] = {
     "aide-elm": ("carl.sagan@cedarvalley.example.org", frozenset({TEACHER}), True),
     "admin-oak": ("jane.goodall@cedarvalley.example.org", frozenset({ADMIN}), True),
     "admin-district": ("alan.kay@cedarvalley.example.org", frozenset({ADMIN}), True),
-    "principal-pine": (
-        "marie.curie@cedarvalley.example.org",
-        frozenset({ADMIN, TEACHER}),
-        True,
-    ),
+    # 1.1 has one role per person: the principal is an administrator in both her orgs.
+    "principal-pine": ("marie.curie@cedarvalley.example.org", frozenset({ADMIN}), True),
     "site-admin-elm": ("nikola.tesla@cedarvalley.example.org", frozenset({ADMIN}), True),
     "student-gone": ("gus.gone@cedarvalley.example.org", frozenset({STUDENT}), False),
     "student-gone-no-email": (None, frozenset({STUDENT}), False),
     "teacher-disabled-text": ("dora.disabled@cedarvalley.example.org", frozenset({TEACHER}), False),
     "student-disabled-bool": ("bo.boolean@cedarvalley.example.org", frozenset({STUDENT}), False),
 }
-"""What the fixed sandbox users must become (guardian, parent, relative, proctor, the
-counselor and the student without email yield no record)."""
+"""What the fixed sandbox users must become under the 1.1 root (guardian, parent, relative,
+proctor, the counselor and the student without email yield no record)."""
+
+SPECIAL_12 = {
+    **SPECIAL,
+    "principal-pine": ("marie.curie@cedarvalley.example.org", frozenset({ADMIN, TEACHER}), True),
+}
+"""Under the 1.2 root each role is tied to its org: the principal at Pine teaches at Oak."""
 
 NOT_RECORDS = {
     "guardian-1",
@@ -44,19 +47,22 @@ NOT_RECORDS = {
 
 
 def expected_records(
-    server: OneRosterSandbox,
+    server: OneRosterSandbox, root: str = ROOTS[0]
 ) -> dict[str, tuple[str | None, frozenset[str], bool]]:
-    """external_id -> (email, roles, active) for the whole sandbox tenant. The generated
-    people are plain 1.1 students and teachers, so their expectation is read off the raw data."""
+    """external_id -> (email, roles, active) for the whole tenant as ``root`` serves it. The
+    generated people are plain students and teachers, so their expectation is read off the
+    served records."""
+    special = SPECIAL if root == ROOTS[0] else SPECIAL_12
     expected: dict[str, tuple[str | None, frozenset[str], bool]] = {}
-    for user in server.users:
+    for user in server.people(root):
         sid = user["sourcedId"]
         if sid in NOT_RECORDS:
             continue
-        if sid in SPECIAL:
-            expected[f"{server.tenant_id}:{sid}"] = SPECIAL[sid]
+        if sid in special:
+            expected[f"{server.tenant_id}:{sid}"] = special[sid]
             continue
-        role = {"student": STUDENT, "teacher": TEACHER}[user["role"]]
+        word = user["role"] if "role" in user else user["roles"][0]["role"]
+        role = {"student": STUDENT, "teacher": TEACHER}[word]
         expected[f"{server.tenant_id}:{sid}"] = (user["email"].lower(), frozenset({role}), True)
     return expected
 

@@ -75,7 +75,7 @@ def test_events(api: httpx.Client, district: CleverSandbox) -> None:
     assert [e["data"]["type"] for e in users_only["data"]] == ["users.created"]
     district.expire_events()
     gone = api.get("/v3.0/events", params={"starting_after": event["data"]["id"]})
-    assert gone.status_code == 404 and "starting_after" in gone.json()["error"]
+    assert gone.status_code == 404 and "starting_after" in gone.json()["message"]
 
 
 def test_faults(api: httpx.Client, district: CleverSandbox) -> None:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 
 import httpx
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from hub.testing import drain
 from plugins.gsuite.auth import SCOPES
 from plugins.gsuite.sandbox import SA_EMAIL, GoogleSandbox
 from tests.plugins.gsuite.conftest import MakeProvider
+from tests.plugins.gsuite.tokens import signed_jwt
 
 
 def issued_grants(sandbox: GoogleSandbox) -> list[tuple[str, frozenset[str]]]:
@@ -50,16 +48,6 @@ def test_bare_token_is_sent_as_bearer(sandbox: GoogleSandbox, make_provider: Mak
     assert issued_grants(sandbox) == []
 
 
-def _jwt(key: rsa.RSAPrivateKey, claims: dict[str, object]) -> str:
-    def b64(data: bytes) -> str:
-        return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-    head = b64(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps(claims).encode())
-    signature = key.sign(f"{head}.{body}".encode(), padding.PKCS1v15(), hashes.SHA256())
-    return f"{head}.{body}.{b64(signature)}"
-
-
 def test_token_endpoint_checks_the_signature(sandbox: GoogleSandbox, base_url: str) -> None:
     now = int(time.time())
     claims = {
@@ -70,7 +58,7 @@ def test_token_endpoint_checks_the_signature(sandbox: GoogleSandbox, base_url: s
         "iat": now,
         "exp": now + 3600,
     }
-    forged = _jwt(rsa.generate_private_key(public_exponent=65537, key_size=2048), claims)
+    forged = signed_jwt(rsa.generate_private_key(public_exponent=65537, key_size=2048), claims)
     answer = httpx.post(
         f"{base_url}/token",
         data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": forged},
@@ -102,7 +90,7 @@ def test_service_account_without_subject_is_not_an_admin(
         f"{base_url}/token",
         data={
             "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
-            "assertion": _jwt(sandbox_key(), claims),
+            "assertion": signed_jwt(sandbox_key(), claims),
         },
     )
     assert answer.status_code == 200
