@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from hub import __version__
 from hub.api import accounts, health, integrations, plugins, runs, schools, template, uploads
 from hub.api.errors import BodyLimit, install_handlers
+from hub.console import router as console_router
 from hub.context import Hub
 
 log = logging.getLogger("hub.api")
@@ -86,6 +87,7 @@ def create_app(
         app.state.hub = hub
     app.include_router(health.router)
     app.include_router(api_router())
+    app.include_router(console_router())
     install_handlers(app)
     app.add_middleware(
         BodyLimit,

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub.access import NotAllowed, NotVisible
 from hub.errors import ConfigError, HubError, ProviderError, UsageError
 
 log = logging.getLogger("hub.api")
@@ -37,7 +38,11 @@ async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def hub_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HubError)
-    if isinstance(exc, ConfigError):
+    if isinstance(exc, NotVisible):
+        code = status.HTTP_404_NOT_FOUND
+    elif isinstance(exc, NotAllowed):
+        code = status.HTTP_403_FORBIDDEN
+    elif isinstance(exc, ConfigError):
         code = status.HTTP_422_UNPROCESSABLE_CONTENT
     elif isinstance(exc, UsageError):
         # Routes resolve the ids in their path themselves (404); what is left is bad input.
