@@ -19,7 +19,7 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from slack_sdk import WebClient
 from starlette.concurrency import run_in_threadpool
 
-from bots import commands, uploads
+from bots import commands, resync_requests, uploads
 from bots.conversation import UploadConversation
 from hub.context import Hub
 from hub.errors import ConfigError
@@ -54,6 +54,7 @@ def build_app(hub: Hub) -> App:
     )
     app.middleware(_skip_timeout_retries)
     commands.register(app, hub=hub)
+    resync_requests.register(app, hub=hub, client=client)
     uploads.register(app, hub=hub, conversation=UploadConversation(hub, surface="slack"))
     return app
 

@@ -35,10 +35,11 @@ _lock = threading.Lock()
 _request_table = ResyncRequest.__table__  # type: ignore[attr-defined]
 
 
-def add_notifier(hub: Hub, notifier: Notifier) -> None:
-    """Tell ``notifier`` about every new request on this hub (the chat app registers one)."""
+def set_notifier(hub: Hub, name: str, notifier: Notifier) -> None:
+    """Tell ``notifier`` about every new request on this hub (the chat app registers itself
+    as ``slack``; setting a name again replaces that notifier)."""
     with _lock:
-        hub.__dict__.setdefault(_ATTRIBUTE, []).append(notifier)
+        hub.__dict__.setdefault(_ATTRIBUTE, {})[name] = notifier
 
 
 def request_resync(hub: Hub, *, school_id: str, actor: str, note: str = "") -> ResyncRequest:
@@ -70,7 +71,7 @@ def request_resync(hub: Hub, *, school_id: str, actor: str, note: str = "") -> R
         audit.record(
             session, actor=actor, action="resync.request", target=row.id, school_id=school_id
         )
-    for notifier in list(hub.__dict__.get(_ATTRIBUTE, [])):
+    for notifier in list(hub.__dict__.get(_ATTRIBUTE, {}).values()):
         try:
             notifier(hub, row, school)
         except Exception:  # noqa: BLE001 - the request stands even when chat is down

@@ -35,17 +35,19 @@ class Console:
     district_it: tuple[str, str]
     support: tuple[str, str]
 
-    def client(self) -> TestClient:
-        return TestClient(create_app(self.hub, worker=False, scheduler=False))
+    def client(self, base_url: str = "http://testserver") -> TestClient:
+        return TestClient(create_app(self.hub, worker=False, scheduler=False), base_url=base_url)
 
 
 def sign_in(client: TestClient, email: str, password: str, *, follow: bool = True) -> object:
     form = client.get("/console/sign-in")
-    token = FORM_TOKEN.search(form.text)
+    found = FORM_TOKEN.search(form.text)
+    # already signed in, the page redirects: the form's token is the one in its cookie
+    token = found.group(1) if found else client.cookies.get("rosterhub_form", "").split(".")[0]
     assert token, form.text
     return client.post(
         "/console/sign-in",
-        data={"email": email, "password": password, "form_token": token.group(1)},
+        data={"email": email, "password": password, "form_token": token},
         follow_redirects=follow,
     )
 
