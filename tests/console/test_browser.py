@@ -113,9 +113,11 @@ def page(browser: Any) -> Iterator[Any]:
     tab.on(
         "console",
         # an answer of 400/404 (a refused form, an edited URL) is the page working, not an error
-        lambda msg: errors.append(msg.text)
-        if msg.type == "error" and "responded with a status of 4" not in msg.text
-        else None,
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "responded with a status of 4" not in msg.text
+            else None
+        ),
     )
     yield tab
     context.close()
@@ -208,7 +210,9 @@ def test_district_it_connects_clever_and_classlink(stage: Stage, page: Any) -> N
     clever.get_by_role("button", name="Test connection").click()
     expect(page.get_by_text("The connection works.")).to_be_visible()
     page.get_by_role("button", name="Edit accounts syncing").click()
-    page.get_by_role("group", name=re.compile("Clever schools to sync")).get_by_role("checkbox").first.check()
+    page.get_by_role("group", name=re.compile("Clever schools to sync")).get_by_role(
+        "checkbox"
+    ).first.check()
     page.get_by_role("button", name="Save").click()
     section(page, "Clever").get_by_role("button", name="Sync now").click()
     wait_for_run(page, "Applied.")
