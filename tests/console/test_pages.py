@@ -13,9 +13,9 @@ from hub.models import Run
 from tests.console.conftest import Console, csrf_of, sign_in
 
 
-def test_signing_in_lands_on_the_schools_checklist(sqlite_console: Console) -> None:
-    client = sqlite_console.client()
-    home = sign_in(client, *sqlite_console.admin_a)
+def test_signing_in_lands_on_the_schools_checklist(console: Console) -> None:
+    client = console.client()
+    home = sign_in(client, *console.admin_a)
     text = home.text  # type: ignore[attr-defined]
     assert "Ada Lovelace Elementary" in text and "Roster your accounts" in text
     assert "Fake roster (tests)" in text and "5 created" in text
@@ -23,9 +23,9 @@ def test_signing_in_lands_on_the_schools_checklist(sqlite_console: Console) -> N
 
 
 def test_a_school_admin_reaches_only_their_school_however_the_url_is_edited(
-    sqlite_console: Console,
+    console: Console,
 ) -> None:
-    c = sqlite_console
+    c = console
     client = c.client()
     sign_in(client, *c.admin_a)
     other_run = runs.list_runs(c.hub, integration_id=c.integration_b)[0]
@@ -49,8 +49,8 @@ def test_a_school_admin_reaches_only_their_school_however_the_url_is_edited(
     assert len(runs.list_runs(c.hub, integration_id=c.integration_b)) == 1
 
 
-def test_roles_decide_who_connects_who_syncs_and_who_adds(sqlite_console: Console) -> None:
-    c = sqlite_console
+def test_roles_decide_who_connects_who_syncs_and_who_adds(console: Console) -> None:
+    c = console
     support = c.client()
     sign_in(support, *c.support)
     assert support.get("/console/integrations/new/clever").status_code == 403
@@ -73,8 +73,8 @@ def test_roles_decide_who_connects_who_syncs_and_who_adds(sqlite_console: Consol
     )
 
 
-def test_accounts_search_filters_and_pages(sqlite_console: Console) -> None:
-    c = sqlite_console
+def test_accounts_search_filters_and_pages(console: Console) -> None:
+    c = console
     client = c.client()
     sign_in(client, *c.admin_a)
     page = client.get("/console/accounts").text
@@ -89,8 +89,8 @@ def test_accounts_search_filters_and_pages(sqlite_console: Console) -> None:
     assert "No accounts match" in nothing
 
 
-def test_accounts_page_through_any_number(sqlite_console: Console) -> None:
-    c = sqlite_console
+def test_accounts_page_through_any_number(console: Console) -> None:
+    c = console
     integrations.update_integration(
         c.hub, c.integration_a, settings={"people": "120"}, actor="test"
     )
@@ -105,8 +105,8 @@ def test_accounts_page_through_any_number(sqlite_console: Console) -> None:
     assert "Page 3 of 3" in beyond
 
 
-def test_add_an_account_validates_each_field_as_the_cli_does(sqlite_console: Console) -> None:
-    c = sqlite_console
+def test_add_an_account_validates_each_field_as_the_cli_does(console: Console) -> None:
+    c = console
     client = c.client()
     sign_in(client, *c.admin_a)
     token = csrf_of(client)
@@ -167,8 +167,8 @@ def _xlsx(rows: list[list[str]]) -> bytes:
     return buffer.getvalue()
 
 
-def test_bulk_add_shows_errors_then_previews_then_confirms_once(sqlite_console: Console) -> None:
-    c = sqlite_console
+def test_bulk_add_shows_errors_then_previews_then_confirms_once(console: Console) -> None:
+    c = console
     client = c.client()
     sign_in(client, *c.admin_a)
     token = csrf_of(client)
@@ -208,9 +208,9 @@ def test_bulk_add_shows_errors_then_previews_then_confirms_once(sqlite_console: 
 
 
 def test_preview_lists_people_and_only_the_newest_preview_keeps_its_plan(
-    sqlite_console: Console,
+    console: Console,
 ) -> None:
-    c = sqlite_console
+    c = console
     integrations.update_integration(
         c.hub, c.integration_a, settings={"people": "8", "domain": "ada.example.org"}, actor="test"
     )
@@ -226,8 +226,8 @@ def test_preview_lists_people_and_only_the_newest_preview_keeps_its_plan(
     assert "no longer kept" in old
 
 
-def test_preview_says_which_fields_change(sqlite_console: Console) -> None:
-    c = sqlite_console
+def test_preview_says_which_fields_change(console: Console) -> None:
+    c = console
     integrations.update_integration(
         c.hub, c.integration_a, settings={"domain": "ada.example.net"}, actor="test"
     )
@@ -246,9 +246,9 @@ def _held(c: Console) -> Run:
 
 
 def test_a_held_run_lists_who_would_go_and_support_discards_or_approves(
-    sqlite_console: Console,
+    console: Console,
 ) -> None:
-    c = sqlite_console
+    c = console
     held = _held(c)
     client = c.client()
     sign_in(client, *c.support)
@@ -270,8 +270,8 @@ def test_a_held_run_lists_who_would_go_and_support_discards_or_approves(
     assert ">Approve</button>" not in admin.get(f"/console/runs/{again.id}").text
 
 
-def test_a_school_admins_resync_request_reaches_support(sqlite_console: Console) -> None:
-    c = sqlite_console
+def test_a_school_admins_resync_request_reaches_support(console: Console) -> None:
+    c = console
     admin = c.client()
     sign_in(admin, *c.admin_a)
     asked = admin.post("/console/resync-requests", data={"csrf_token": csrf_of(admin)})
