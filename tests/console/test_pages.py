@@ -289,3 +289,16 @@ def test_a_school_admins_resync_request_reaches_support(console: Console) -> Non
     with c.hub.session() as session:
         queued = list(session.exec(select(Run).where(Run.status == "queued")))
     assert [r.integration_id for r in queued] == [c.integration_a]
+
+
+def test_an_empty_school_keeps_its_table_and_says_what_to_do(console: Console) -> None:
+    from hub.schools import create_school
+
+    empty = create_school(console.hub, name="Cedar Elementary", actor="test")
+    client = console.client()
+    sign_in(client, *console.district_it)
+    page = client.get("/console/accounts", params={"school": empty.id}).text
+    assert '<th scope="col">Email</th>' in page and "No accounts yet" in page
+    assert "connect an integration" in page
+    home = client.get("/console", params={"school": empty.id}).text
+    assert "No integration: bulk add accounts" in home

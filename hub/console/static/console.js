@@ -7,6 +7,7 @@
     document.querySelectorAll("[data-menu-button]").forEach(function (button) {
       var list = document.getElementById(button.getAttribute("aria-controls"));
       if (!list) { return; }
+      list.hidden = true;  // without the script the menu's links simply stay in view
       function close(focus) {
         list.hidden = true;
         button.setAttribute("aria-expanded", "false");
