@@ -63,7 +63,11 @@ async def _drive(url: str, token: str, requests: int, concurrency: int) -> dict[
 
     latencies: list[float] = []
     errors = 0
-    headers = {"Authorization": f"Bearer {token}"}
+    # "cookie:NAME=VALUE" drives the web console as a signed-in browser; anything else is a token
+    if token.startswith("cookie:"):
+        headers = {"Cookie": token.removeprefix("cookie:")}
+    else:
+        headers = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(headers=headers, limits=limits, timeout=30) as client:
         for _ in range(min(20, requests)):  # warm the connections and the server's caches

@@ -22,7 +22,7 @@ from slack_bolt.adapter.starlette.handler import to_starlette_response
 from slack_sdk import WebClient
 from starlette.concurrency import run_in_threadpool
 
-from bots import commands, replays, slack_requests, uploads
+from bots import commands, replays, resync_requests, slack_requests, uploads
 from bots.conversation import UploadConversation
 from hub.context import Hub
 from hub.errors import ConfigError
@@ -59,6 +59,7 @@ def build_app(hub: Hub) -> App:
     )
     app.middleware(_skip_timeout_retries)
     commands.register(app, hub=hub)
+    resync_requests.register(app, hub=hub, client=client)
     uploads.register(app, hub=hub, conversation=UploadConversation(hub, surface="slack"))
     return app
 

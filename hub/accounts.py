@@ -188,3 +188,69 @@ def _find_account(session: Session, email: str) -> Account | None:
     from sqlmodel import select as sm_select
 
     return session.exec(sm_select(Account).where(Account.email == email)).first()
+
+
+STATUSES = (ACTIVE, "deactivated")
+
+
+def search_accounts(
+    hub: Hub,
+    *,
+    school_id: str,
+    text: str = "",
+    role: str | None = None,
+    status: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[int, list[dict[str, Any]]]:
+    """(how many match, one page of them by email): ``text`` matches any part of the email,
+    first or last name (case-insensitively); ``role``/``status`` narrow it."""
+    from sqlalchemy import func, or_
+
+    conditions = [_membership.c.school_id == school_id]
+    if role is not None:
+        if role not in ROLES:
+            msg = f"unknown role '{role}' (student, teacher or admin)"
+            raise UsageError(msg)
+        conditions.append(_membership.c.roles.like(f"%{role}%"))
+    if status is not None:
+        if status not in STATUSES:
+            msg = f"unknown status '{status}' (active or deactivated)"
+            raise UsageError(msg)
+        conditions.append(_membership.c.status == status)
+    words = " ".join(text.split())[:200]
+    if words:
+        escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        full_name = _account.c.first_name + " " + _account.c.last_name
+        conditions.append(
+            or_(
+                _account.c.email.ilike(pattern, escape="\\"),
+                full_name.ilike(pattern, escape="\\"),
+            )
+        )
+    joined = _account.join(_membership, _membership.c.account_id == _account.c.id)
+    count = select(func.count()).select_from(joined).where(*conditions)
+    query = _query(school_id).where(*conditions[1:]).order_by(_account.c.email)
+    with hub.engine.connect() as conn:
+        total = int(conn.execute(count).scalar_one())
+        rows = conn.execute(query.offset(offset).limit(limit)).tuples().all()
+    return total, [account_json(*row) for row in rows]
+
+
+def role_counts(hub: Hub, *, school_id: str) -> dict[str, int]:
+    """Active accounts per role at a school (an admin who is also a teacher counts in both)."""
+    from sqlalchemy import func
+
+    query = (
+        select(_membership.c.roles, func.count())
+        .where(_membership.c.school_id == school_id, _membership.c.status == ACTIVE)
+        .group_by(_membership.c.roles)
+    )
+    found = dict.fromkeys(ROLES, 0)
+    with hub.engine.connect() as conn:
+        for roles, count in conn.execute(query).tuples():
+            for role in roles_list(roles):
+                if role in found:
+                    found[role] += int(count)
+    return found

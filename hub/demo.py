@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.engine import make_url
 
-from hub import accounts, integrations, runs, schools
+from hub import accounts, demo_console, integrations, runs, schools
 from hub.cli.accounts import UPLOAD_COUNT_KEYS, import_spreadsheet
 from hub.cli.output import one_line, table
 from hub.context import Hub
@@ -49,8 +49,10 @@ def run_demo(hub: Hub, *, log: Log = print, workdir: Path | None = None) -> dict
         "database": make_url(hub.settings.database_url).render_as_string(hide_password=True),
         "providers": [],
         "spreadsheet": None,
+        "console": None,
         "ok": True,
     }
+    person = demo_console.district_it(hub)
     for provider in hub.registry:
         try:
             sandbox = provider.sandbox(seed=0)
@@ -61,8 +63,10 @@ def run_demo(hub: Hub, *, log: Log = print, workdir: Path | None = None) -> dict
         if sandbox is None:
             continue
         log(f"{provider.name}: starting the {provider.title} sandbox")
-        report["providers"].append(_demo_provider(hub, provider, sandbox, log))
+        report["providers"].append(_demo_provider(hub, provider, sandbox, log, person))
     report["spreadsheet"] = _demo_spreadsheet(hub, log, workdir or Path.cwd())
+    admin = demo_console.school_admin(hub, _school(hub, SPREADSHEET_SCHOOL))
+    report["console"] = {"url": hub.settings.console_url, "people": [person, admin]}
     entries = [*report["providers"], report["spreadsheet"]]
     report["ok"] = all(entry["error"] is None for entry in entries)
     return report
@@ -89,7 +93,9 @@ def _school(hub: Hub, name: str) -> School:
         return schools.create_school(hub, name=name, actor=ACTOR)
 
 
-def _demo_provider(hub: Hub, provider: type[Provider], sandbox: Any, log: Log) -> dict[str, Any]:
+def _demo_provider(
+    hub: Hub, provider: type[Provider], sandbox: Any, log: Log, person: dict[str, str]
+) -> dict[str, Any]:
     entry = _failure(provider, "")
     server: LoopbackServer | None = None
     try:
@@ -103,7 +109,22 @@ def _demo_provider(hub: Hub, provider: type[Provider], sandbox: Any, log: Log) -
             for i in integrations.list_integrations(hub, school_id=school.id)
             if i.provider == provider.name
         ]
-        if existing:
+        google = demo_console.consent_capable(sandbox.app)
+        if google is not None:  # the way district IT does it: the consent page, then the OUs
+            log(f"{provider.name}: signing in on the Google consent page as the sync admin")
+            connected = demo_console.connect_google(
+                hub,
+                google=google,
+                sandbox_url=server.url,
+                school_id=school.id,
+                person=person,
+                existing=existing[0].id if existing else None,
+            )
+            chosen = {k: v for k, v in settings.items() if k != "api_endpoint"}
+            integration = integrations.update_integration(
+                hub, connected, settings=chosen, actor=ACTOR
+            )
+        elif existing:
             integration = integrations.update_integration(
                 hub, existing[0].id, settings=settings, secrets=secrets, actor=ACTOR
             )
@@ -255,6 +276,23 @@ def render_report(console: Console, report: dict[str, Any]) -> None:
                 console.print("no new passwords (nothing new to hand out)")
         if sheet["error"]:
             console.print(f"[bold red]failed:[/bold red] {sheet['error']}", highlight=False)
+    site = report.get("console")
+    if site is not None:
+        console.print(
+            f"\n[bold]Web console[/bold]: run [bold]rosterhub serve[/bold], then open {site['url']}",
+            highlight=False,
+        )
+        console.print(
+            table(
+                None,
+                ["who", "email", "password", "school"],
+                [
+                    (p["role"].replace("_", " "), p["email"], p["password"], p.get("school", "all"))
+                    for p in site["people"]
+                ],
+            )
+        )
+        console.print("(new passwords on every demo run)", highlight=False)
     console.print(
         "[green]demo finished[/green]" if report["ok"] else "[bold red]demo had failures[/bold red]"
     )

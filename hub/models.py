@@ -217,3 +217,70 @@ class SeenRequest(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=64)
     kind: str = Field(max_length=16)
     expires_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+
+
+class StaffUser(SQLModel, table=True):
+    """District IT or support staff who sign in to the web console (school admins sign in
+    with their own account). ``district_id`` limits them to one district when set."""
+
+    id: str = Field(default_factory=lambda: new_id("stf"), primary_key=True)
+    email: str = Field(sa_column_kwargs={"unique": True}, max_length=320)
+    role: str = Field(max_length=32)
+    district_id: str | None = Field(default=None, max_length=64)
+    password_hash: str = Field(max_length=300)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A signed-in browser. Only the SHA-256 of the cookie's secret is stored; ``data`` holds
+    short-lived state such as a Google consent in progress."""
+
+    id: str = Field(default_factory=lambda: new_id("ses"), primary_key=True)
+    token_hash: str = Field(sa_column_kwargs={"unique": True}, max_length=64)
+    staff_id: str | None = Field(default=None, foreign_key="staffuser.id", index=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Invite(SQLModel, table=True):
+    """A one-time link for an account without a password (synced from a provider) to set one."""
+
+    id: str = Field(default_factory=lambda: new_id("inv"), primary_key=True)
+    token_hash: str = Field(sa_column_kwargs={"unique": True}, max_length=64)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    school_id: str = Field(foreign_key="school.id")
+    created_by: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    used_at: datetime | None = _ts()
+
+
+class SignInAttempt(SQLModel, table=True):
+    """One console sign-in attempt, kept for a while to slow and then lock repeated failures."""
+
+    __table_args__ = (Index("ix_signinattempt_email_at", "email", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320)
+    address: str = Field(default="", max_length=64)
+    at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    succeeded: bool = Field(default=False)
+
+
+class ResyncRequest(SQLModel, table=True):
+    """A school admin asking support to sync their school now (``open`` until an agent
+    approves it, which queues the runs, or dismisses it)."""
+
+    id: str = Field(default_factory=lambda: new_id("rsq"), primary_key=True)
+    school_id: str = Field(foreign_key="school.id", index=True)
+    requested_by: str = Field(max_length=200)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    status: str = Field(default="open", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    decided_by: str | None = Field(default=None, max_length=200)
+    decided_at: datetime | None = _ts()
+    run_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

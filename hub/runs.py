@@ -355,9 +355,16 @@ def _finish(
             _store_cursor(conn, plan, cursor_before=cursor_before)
         _insert_issues(conn, run.id, plan.all_issues(), scrub)
         blob = None
-        if status == HELD:
+        if status in (HELD, DRY_RUN):  # kept to approve it, or to show it person by person
             plan.cursor_before = cursor_before
             blob = plan.to_bytes()
+            if status == DRY_RUN:  # only an integration's newest preview keeps its plan
+                conn.execute(
+                    update(_run_table)
+                    .where(_run_table.c.integration_id == run.integration_id)
+                    .where(_run_table.c.status == DRY_RUN, _run_table.c.plan.is_not(None))
+                    .values(plan=None)
+                )
         if status in SUPERSEDING:
             _supersede_older(session, run, status=status, now=now)
         _close(conn, run.id, status=status, now=now, counts=plan.counts, error=error, plan=blob)

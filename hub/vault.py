@@ -7,6 +7,9 @@ without its key file is an error (a new key could never decrypt them), not a fre
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import sqlite3
@@ -30,6 +33,17 @@ class Vault:
         except (ValueError, TypeError):
             msg = "ROSTERHUB_SECRET_KEY: each comma-separated key must be a Fernet key (urlsafe base64, 32 bytes)"
             raise ConfigError(msg) from None
+        self._keys = list(keys)
+
+    def sign(self, purpose: str, data: str) -> str:
+        """An HMAC-SHA256 of ``data`` under a key derived from the newest key for
+        ``purpose`` (a session cookie, say), so a value made for one use fits no other."""
+        return _mac(self._keys[0], purpose, data)
+
+    def verify(self, purpose: str, data: str, signature: str) -> bool:
+        """Whether ``signature`` is :meth:`sign` of ``data`` under any configured key (a
+        rotation keeps what the previous key signed valid until that key is removed)."""
+        return any(hmac.compare_digest(_mac(key, purpose, data), signature) for key in self._keys)
 
     def encrypt(self, data: bytes) -> str:
         return self._fernet.encrypt(data).decode("ascii")
@@ -56,6 +70,12 @@ class Vault:
         except InvalidToken:
             msg = "a stored secret cannot be decrypted with the configured keys (ROSTERHUB_SECRET_KEY)"
             raise HubError(msg) from None
+
+
+def _mac(key: bytes, purpose: str, data: str) -> str:
+    derived = hmac.new(key, f"rosterhub:{purpose}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(derived, data.encode("utf-8"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
 def key_file_for(database_url: str) -> Path | None:

@@ -24,6 +24,7 @@ from hub.api import (
 )
 from hub.api.deps import plain_parameters
 from hub.api.errors import BodyLimit, error_responses, install_handlers
+from hub.console import router as console_router
 from hub.context import Hub
 
 log = logging.getLogger("hub.api")
@@ -100,6 +101,7 @@ def create_app(
         app.state.hub = hub
     app.include_router(health.router)
     app.include_router(api_router())
+    app.include_router(console_router())
     install_handlers(app)
     app.add_middleware(
         BodyLimit,

@@ -14,11 +14,10 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from hub import tokens
-from hub.actors import Actor
+from hub import access, tokens
+from hub.access import EVERYONE, OPERATORS, WRITERS
 from hub.context import Hub
 from hub.text import control_problem, visible
-from hub.tokens import DISTRICT_IT, SCHOOL_ADMIN, SUPPORT
 
 
 def get_hub(request: Request) -> Hub:
@@ -35,24 +34,12 @@ _bearer = HTTPBearer(
 
 
 @dataclass(frozen=True, slots=True)
-class Principal:
-    token_id: str
-    role: str
-    school_id: str | None
-    token_hash: str
+class Principal(access.Principal):
+    """A bearer token as a :class:`hub.access.Principal` (the rules are shared with the
+    console); ``token_hash`` ties one-time downloads to the token that asked for them."""
 
-    @property
-    def actor(self) -> str:
-        return f"api:{self.token_id}"
-
-    def sees_school(self, school_id: str) -> bool:
-        return self.role != SCHOOL_ADMIN or self.school_id == school_id
-
-    def as_actor(self) -> Actor:
-        """This token for the services that write: a school admin may touch only its school."""
-        if self.role == SCHOOL_ADMIN:
-            return Actor.at(self.actor, [self.school_id] if self.school_id else [])
-        return Actor.everywhere(self.actor)
+    token_id: str = ""
+    token_hash: str = ""
 
     def require(self, *roles: str) -> None:
         if self.role not in roles:
@@ -76,7 +63,14 @@ def get_principal(
     if row is None:
         _unauthorized("invalid or revoked token")
     return Principal(
-        token_id=row.id, role=row.role, school_id=row.school_id, token_hash=row.token_hash
+        name=f"api:{row.id}",
+        role=row.role,
+        schools=access.scope_for(
+            hub, role=row.role, school_ids=[row.school_id] if row.school_id else []
+        ),
+        school_id=row.school_id,
+        token_id=row.id,
+        token_hash=row.token_hash,
     )
 
 
@@ -108,6 +102,14 @@ def not_found(kind: str, ref: str) -> NoReturn:
     raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown {kind} '{ref}'")
 
 
-WRITERS = (DISTRICT_IT,)
-OPERATORS = (DISTRICT_IT, SUPPORT)
-EVERYONE = (DISTRICT_IT, SUPPORT, SCHOOL_ADMIN)
+__all__ = [
+    "EVERYONE",
+    "OPERATORS",
+    "WRITERS",
+    "HubDep",
+    "Principal",
+    "PrincipalDep",
+    "get_hub",
+    "get_principal",
+    "not_found",
+]

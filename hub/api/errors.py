@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub.access import NotAllowed, NotVisible
 from hub.errors import Conflict, HubError, ProviderError, Unavailable, UsageError
 from hub.scrub import scrub
 
@@ -78,7 +79,11 @@ async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def hub_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HubError)
-    if isinstance(exc, Conflict):
+    if isinstance(exc, NotVisible):
+        code = status.HTTP_404_NOT_FOUND
+    elif isinstance(exc, NotAllowed):
+        code = status.HTTP_403_FORBIDDEN
+    elif isinstance(exc, Conflict):
         code = status.HTTP_409_CONFLICT
     elif isinstance(exc, UsageError):  # ConfigError too; routes answer 404 for their own ids
         code = status.HTTP_422_UNPROCESSABLE_CONTENT

@@ -86,3 +86,38 @@ def test_demo_command_on_the_embedded_default(tmp_path: Path) -> None:
     assert "demo finished" in second.stdout
     assert "unchanged" in second.stdout
     assert "syncing" in second.stderr  # progress goes to stderr
+
+
+def test_demo_people_sign_in_and_google_is_connected_through_consent(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """The demo prints a district IT user and a school admin who can sign in to the console,
+    and connects Google Workspace through the sandbox's consent page (a refresh token)."""
+    from fastapi.testclient import TestClient
+
+    from hub import integrations
+    from hub.api import create_app
+    from tests.console.conftest import sign_in
+
+    the_hub = open_hub(make_settings(sqlite_url))
+    try:
+        report = run_demo(the_hub, log=lambda _line: None, workdir=tmp_path)
+        assert report["ok"], report
+        people = {p["role"]: p for p in report["console"]["people"]}
+        assert report["console"]["url"] == "http://127.0.0.1:8000/console"
+        (google,) = [i for i in integrations.list_integrations(the_hub) if i.provider == "gsuite"]
+        stored = the_hub.vault.decrypt_json(google.secrets)
+        assert '"authorized_user"' in stored["credentials"] and "token" not in stored
+        client = TestClient(create_app(the_hub, worker=False, scheduler=False))
+        home = sign_in(client, people["school_admin"]["email"], people["school_admin"]["password"])
+        assert SPREADSHEET_SCHOOL in home.text  # type: ignore[attr-defined]
+        staff = TestClient(create_app(the_hub, worker=False, scheduler=False))
+        page = sign_in(staff, people["district_it"]["email"], people["district_it"]["password"])
+        assert "District IT" in page.text  # type: ignore[attr-defined]
+        again = run_demo(the_hub, log=lambda _line: None, workdir=tmp_path)
+        assert (
+            again["ok"]
+            and again["console"]["people"][0]["password"] != people["district_it"]["password"]
+        )
+    finally:
+        the_hub.engine.dispose()

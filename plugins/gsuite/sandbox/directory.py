@@ -129,6 +129,8 @@ class DirectoryApi:
             return google_error(
                 403, "Request had insufficient authentication scopes.", "insufficientPermissions"
             )
+        if grant.personal:  # a personal account has no Workspace customer to read
+            return google_error(400, "Bad Request", "badRequest")
         try:
             admin = self.domain.user(grant.subject).is_admin
         except KeyError:

@@ -47,6 +47,8 @@ class Grant:
 
     subject: str
     scopes: frozenset[str]
+    personal: bool = False
+    """Consented by an account outside the domain (a personal Google account)."""
 
 
 class TokenEndpoint:

@@ -1,6 +1,8 @@
 """A loopback Google Workspace: the Directory API v1 paths the client uses, Google's error
-bodies, page tokens, and a small OAuth token endpoint for service accounts (JWT-bearer grant,
-signature checked against the sandbox's own key) and authorized-user refresh tokens.
+bodies, page tokens, a small OAuth token endpoint for service accounts (JWT-bearer grant,
+signature checked against the sandbox's own key) and authorized-user refresh tokens, and a
+consent page with the authorization-code grant (PKCE) that the console's "Set up Google
+Workspace" signs in through (:mod:`.consent`).
 
 The control methods (:meth:`GoogleSandbox.fail_next`, :meth:`loop_pages`, :meth:`revoke`,
 :meth:`forbid`, :meth:`deny_delegation`) let tests and demos make it misbehave the way the real
@@ -18,12 +20,13 @@ from starlette.routing import Route
 
 from hub.testing import BaseSandbox
 from plugins.gsuite.auth import SCOPES
+from plugins.gsuite.sandbox.consent import Code, ConsentRequest, ConsentScreen
 from plugins.gsuite.sandbox.directory import ALL_SCOPES, DirectoryApi
 from plugins.gsuite.sandbox.domain import Domain
 from plugins.gsuite.sandbox.oauth import SA_EMAIL, Grant, TokenEndpoint, sandbox_key
 
 
-class GoogleSandbox(TokenEndpoint, DirectoryApi, BaseSandbox):
+class GoogleSandbox(ConsentScreen, TokenEndpoint, DirectoryApi, BaseSandbox):
     """The sandbox: an ASGI app (:attr:`app`) plus the controls tests use. ``fail_next`` takes
     Google's ``reason`` (``quotaExceeded`` for a quota 403, say) and applies to the Directory
     API; after ``revoke`` every token is refused (401) and the token endpoint issues no more."""
@@ -45,9 +48,14 @@ class GoogleSandbox(TokenEndpoint, DirectoryApi, BaseSandbox):
         }
         self._forbidden = False
         self._lock = threading.Lock()
+        self.consents: list[ConsentRequest] = []
+        self._codes: dict[str, Code] = {}
+        self._refresh_grants: dict[str, Grant] = {}
         self.app = Starlette(
             routes=[
                 Route("/token", self._token, methods=["POST"]),
+                Route("/auth", self._consent_page, methods=["GET"]),
+                Route("/auth", self._consent_decision, methods=["POST"]),
                 Route("/admin/directory/v1/users", self._users),
                 Route("/admin/directory/v1/customer/{customer}/orgunits", self._orgunits),
                 Route("/admin/directory/v1/groups", self._groups),
@@ -99,6 +107,16 @@ class GoogleSandbox(TokenEndpoint, DirectoryApi, BaseSandbox):
             "auth_uri": f"{base_url.rstrip('/')}/auth",
             "token_uri": f"{base_url.rstrip('/')}/token",
             "universe_domain": "googleapis.com",
+        }
+
+    def oauth_client_settings(self, base_url: str) -> dict[str, str]:
+        """The hub settings (``ROSTERHUB_GOOGLE_*``) of an OAuth client this sandbox knows."""
+        root = base_url.rstrip("/")
+        return {
+            "google_client_id": self.oauth_client_id,
+            "google_client_secret": self.oauth_client_secret,
+            "google_auth_uri": f"{root}/auth",
+            "google_token_uri": f"{root}/token",
         }
 
     def authorized_user_info(self, base_url: str) -> dict[str, str]:

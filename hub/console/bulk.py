@@ -1,0 +1,196 @@
+"""Bulk add standard accounts: the accounts spreadsheet, checked, previewed, then confirmed.
+
+The same upload service as the CLI, the HTTP API and chat (validation, preview, confirm within
+the hour, only by whoever uploaded it). Generated passwords are kept encrypted for ONE
+download, by the same browser session that confirmed the upload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
+from sqlalchemy import update
+from sqlmodel import col
+
+from hub import audit
+from hub.console.accounts import ADDERS
+from hub.console.session import HereDep, check_csrf
+from hub.console.web import ConsoleRoute, console_path, page, redirect
+from hub.errors import UsageError
+from hub.models import Upload
+from plugins.csv import uploads as upload_service  # the one import of the upload service
+
+router = APIRouter(route_class=ConsoleRoute)
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+SHOWN_PROBLEMS = 200
+
+
+def _owner(session_id: str) -> str:
+    """What ties a passwords download to the browser session that made it."""
+    return hashlib.sha256(f"console-session:{session_id}".encode()).hexdigest()
+
+
+def _bulk_page(
+    request: Request,
+    *,
+    result: dict[str, Any] | None = None,
+    filename: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    return page(
+        request,
+        "bulk.html",
+        {
+            "nav": "accounts",
+            "result": result,
+            "filename": filename,
+            "error": error,
+            "shown": SHOWN_PROBLEMS,
+        },
+        status=status,
+    )
+
+
+@router.get("/accounts/bulk")
+def bulk_form(request: Request, here: HereDep) -> Response:
+    here.need_school()
+    here.principal.require(*ADDERS)
+    return _bulk_page(request)
+
+
+@router.post("/accounts/uploads")
+def preview(
+    request: Request,
+    here: HereDep,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    check_csrf(request, csrf_token)
+    school = here.need_school()
+    here.principal.require(*ADDERS)
+    if file is None or not file.filename:
+        return _bulk_page(request, error="Choose the accounts spreadsheet to send", status=400)
+    content = file.file.read(MAX_FILE_BYTES + 1)
+    if len(content) > MAX_FILE_BYTES:
+        return _bulk_page(
+            request,
+            error=f"The file is over {MAX_FILE_BYTES // 1_048_576} MB; split it into smaller files",
+            status=413,
+        )
+    filename = file.filename.replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
+    outcome = upload_service.preview_upload(
+        here.hub,
+        school_id=school.id,
+        filename=filename,
+        content=content,
+        actor=here.principal.as_actor(),
+    )
+    result = dict(outcome.result)
+    result["upload_id"] = outcome.upload_id
+    code = 400 if result["status"] == "rejected" else 200
+    return _bulk_page(request, result=result, filename=filename, status=code)
+
+
+def _upload(here: Any, upload_id: str) -> Upload:
+    with here.hub.session() as session:
+        row = session.get(Upload, upload_id)
+    if row is None or not here.principal.sees_school(row.school_id):
+        raise HTTPException(404, detail="There is no such upload.")
+    return row
+
+
+@router.post("/accounts/uploads/{upload_id}/confirm")
+def confirm(
+    request: Request,
+    here: HereDep,
+    upload_id: str,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    visitor = check_csrf(request, csrf_token)
+    here.principal.require(*ADDERS)
+    row = _upload(here, upload_id)
+    try:
+        outcome = upload_service.confirm_upload(
+            here.hub, upload_id=row.id, actor=here.principal.as_actor()
+        )
+    except UsageError as exc:
+        return _bulk_page(request, error=str(exc), status=400)
+    result = dict(outcome.result)
+    result["upload_id"] = outcome.upload_id
+    if outcome.credentials_csv:
+        with here.hub.transaction() as session:
+            session.execute(
+                update(Upload)
+                .where(col(Upload.id) == outcome.upload_id)
+                .values(
+                    credentials=here.hub.vault.encrypt(outcome.credentials_csv),
+                    credentials_token_hash=_owner(visitor.session_id),
+                )
+            )
+        result["passwords_url"] = console_path(
+            f"/accounts/uploads/{outcome.upload_id}/passwords", school=row.school_id
+        )
+    return _bulk_page(request, result=result, filename=row.filename)
+
+
+@router.post("/accounts/uploads/{upload_id}/cancel")
+def cancel(
+    request: Request,
+    here: HereDep,
+    upload_id: str,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    here.principal.require(*ADDERS)
+    row = _upload(here, upload_id)
+    try:
+        upload_service.cancel_upload(here.hub, upload_id=row.id, actor=here.principal.as_actor())
+    except UsageError as exc:
+        return _bulk_page(request, error=str(exc), status=400)
+    return redirect(console_path("/accounts/bulk", school=row.school_id))
+
+
+@router.get("/accounts/uploads/{upload_id}/passwords")
+def passwords(request: Request, here: HereDep, upload_id: str) -> Response:
+    """The generated passwords, once, to the session that confirmed the upload."""
+    del request
+    row = _upload(here, upload_id)
+    owner = _owner(here.visitor.session_id)
+    if (
+        row.credentials is None
+        or row.credentials_token_hash is None
+        or not hmac.compare_digest(row.credentials_token_hash, owner)
+    ):
+        raise HTTPException(
+            404, detail="These passwords were downloaded already (they can be downloaded once)."
+        )
+    data = here.hub.vault.decrypt(row.credentials)
+    with here.hub.transaction() as session:
+        taken = session.execute(
+            update(Upload)
+            .where(col(Upload.id) == row.id, col(Upload.credentials).is_not(None))
+            .values(credentials=None, credentials_token_hash=None)
+        )
+        if taken.rowcount == 1:
+            audit.record(
+                session,
+                actor=here.principal.actor,
+                action="upload.credentials_downloaded",
+                target=row.id,
+                school_id=row.school_id,
+            )
+    if taken.rowcount != 1:
+        raise HTTPException(404, detail="These passwords were downloaded already.")
+    return Response(
+        data,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{row.id}-passwords.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,42 @@
+"""Home: the signed-in school's onboarding checklist, each step with its live state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from hub import accounts, integrations, resync_requests, run_history
+from hub.console.session import HereDep
+from hub.console.web import ConsoleRoute, page
+
+router = APIRouter(route_class=ConsoleRoute)
+
+
+def rostering(here: Any) -> dict[str, Any]:
+    """The school's integrations, each with its latest run (read without plans)."""
+    school = here.school
+    found = integrations.list_integrations(here.hub, school_id=school.id) if school else []
+    latest = run_history.latest_runs(here.hub, [i.id for i in found])
+    titles = {cls.name: cls.title for cls in here.hub.registry}
+    return {
+        "integrations": [
+            {"row": i, "title": titles.get(i.provider, i.provider), "run": latest.get(i.id)}
+            for i in found
+        ]
+    }
+
+
+@router.get("")
+@router.get("/")
+def home(request: Request, here: HereDep) -> Response:
+    school = here.school
+    context: dict[str, Any] = {"nav": "home"}
+    if school is not None:
+        context.update(rostering(here))
+        context["roles"] = accounts.role_counts(here.hub, school_id=school.id)
+        context["open_request"] = next(
+            iter(resync_requests.list_requests(here.hub, school_ids=frozenset({school.id}))),
+            None,
+        )
+    return page(request, "home.html", context)

@@ -1,0 +1,68 @@
+"""Run history for people: pages of runs newest first, and each integration's latest run,
+read without the stored plans (a preview's plan can be megabytes; a list never needs it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import defer
+from sqlmodel import col
+
+from hub.context import Hub
+from hub.models import Integration, Run
+
+
+def _light() -> Any:
+    return defer(Run.plan)  # type: ignore[arg-type]
+
+
+def runs_page(
+    hub: Hub,
+    *,
+    school_ids: Iterable[str] | None = None,
+    integration_id: str | None = None,
+    status: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[int, list[Run]]:
+    """(how many in all, one page of them) for some schools or one integration."""
+    query = select(Run).options(_light())
+    counting = select(func.count()).select_from(Run)
+    if school_ids is not None:
+        wanted = list(school_ids)
+        query = query.join(Integration, col(Integration.id) == col(Run.integration_id)).where(
+            col(Integration.school_id).in_(wanted)
+        )
+        counting = counting.join(Integration, col(Integration.id) == col(Run.integration_id)).where(
+            col(Integration.school_id).in_(wanted)
+        )
+    if integration_id is not None:
+        query = query.where(col(Run.integration_id) == integration_id)
+        counting = counting.where(col(Run.integration_id) == integration_id)
+    if status is not None:
+        query = query.where(col(Run.status) == status)
+        counting = counting.where(col(Run.status) == status)
+    query = query.order_by(col(Run.created_at).desc(), col(Run.id).desc()).offset(offset)
+    with hub.session() as session:
+        total = int(session.execute(counting).scalar_one())
+        found = list(session.scalars(query.limit(limit)))
+    return total, found
+
+
+def latest_runs(hub: Hub, integration_ids: Iterable[str]) -> dict[str, Run]:
+    """Each integration's newest run (integrations without one are left out)."""
+    found: dict[str, Run] = {}
+    with hub.session() as session:
+        for integration_id in integration_ids:
+            run = session.scalars(
+                select(Run)
+                .options(_light())
+                .where(col(Run.integration_id) == integration_id)
+                .order_by(col(Run.created_at).desc(), col(Run.id).desc())
+                .limit(1)
+            ).first()
+            if run is not None:
+                found[integration_id] = run
+    return found
