@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from hub import accounts, schools
+from hub import accounts, limits, schools
 from hub.cli.app import app, group
 from hub.cli.credentials import CredentialsFile
 from hub.cli.output import REJECTED, JsonFlag, emit, stderr_console, table
@@ -161,8 +161,10 @@ def show_upload(console: Console, result: dict[str, Any]) -> None:
 
 
 def read_upload(path: Path) -> bytes:
+    """The file's bytes, never more than one past the size limit (the reader refuses those)."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as stream:
+            return stream.read(limits.MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         msg = f"no such file: {path}"
         raise UsageError(msg) from None
