@@ -33,8 +33,8 @@ columns and exports from student systems a few dozen; a sheet reaching column XF
 
 MAX_CELLS = 10 * MAX_SHEET_ROWS
 """Rows x columns of every sheet's extent from A1, added up: what readers build in memory,
-empty cells included. Ten columns at the sheet row limit; parsing that many takes about 4 s
-and 300 MB, well inside the parse ceilings below."""
+empty cells included. Ten columns at the sheet row limit; parsing that many takes 4 to 8 s on
+a busy 2-core machine and about 300 MB, well inside the parse ceilings below."""
 
 MAX_FIELD_CHARS = 1_000_000
 """Characters in one .csv field. A cell holds at most 32,767 in Excel; a field that runs on for
@@ -59,7 +59,7 @@ bound a shared 2-core machine can afford for each parse under way."""
 
 PARSE_SECONDS = 30.0
 """Wall-clock seconds a parse may take, from sending the file to the child to receiving its
-rows. The largest file within the limits parses in about 4 s; a parse still running after 30 s
+rows. The largest file within the limits parses in 4 to 8 s; a parse still running after 30 s
 is stuck or hostile, and is killed."""
 
 PARALLEL_PARSES = 2

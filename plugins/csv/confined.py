@@ -63,7 +63,8 @@ class Failed(Exception):
 
 
 def warm_up() -> None:
-    """Start the forkserver now, so the first upload does not wait for it."""
+    """Start the forkserver if it is not running (it boots in the background; a check when it
+    is), so that its start-up overlaps other work."""
     _get_context()
     forkserver.ensure_running()
 

@@ -55,7 +55,6 @@ _LOOSE_TAGS = (
     re.compile(rb'<row(?=[\s/>])(?! r=")'),
     re.compile(rb":c(?=[\s/>])"),  # a prefixed tag (<x:c ...>), or text that looks like one
     re.compile(rb":row(?=[\s/>])"),
-    re.compile(rb' r="(?![A-Z]{0,3}[0-9]{1,7}")'),
 )
 _DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\s[^>]*?\bref\s*=\s*["\']([^"\']*)["\']')
 _SHEET_DATA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheetData[\s/>]")
@@ -346,8 +345,11 @@ def _corner(ref: bytes) -> tuple[int, int] | None:
 
 
 def _beyond(rows: int, columns: int) -> re.Pattern[bytes]:
-    """A reference past row ``rows`` or column ``columns`` (plain references only)."""
-    return re.compile(rb' r="(?:' + _beyond_pattern(rows, columns) + rb')"')
+    """A reference that is not plain (``A1``, upper case, no ``$``), or past row ``rows`` or
+    column ``columns``: one search finds both."""
+    return re.compile(
+        rb' r="(?:(?![A-Z]{0,3}[0-9]{1,7}")|(?:' + _beyond_pattern(rows, columns) + rb')")'
+    )
 
 
 def _beyond_pattern(rows: int, columns: int) -> bytes:

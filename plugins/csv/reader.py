@@ -190,6 +190,7 @@ def read_workbook(content: bytes, *, filename: str) -> Workbook:
     if not content.strip():
         msg = "the file is empty"
         raise UnreadableFile(msg)
+    confined.warm_up()  # a first upload's forkserver starts while the file is measured
     kind = detect_kind(content)
     try:
         with confined.turn():
@@ -450,7 +451,6 @@ def _add_table(
     A sheet that is not a table of accounts is ignored with a warning."""
     if raw.empty:
         return
-    raw = raw.copy()
     raw.columns = pd.RangeIndex(raw.shape[1])
     nonblank = _nonblank_rows(raw)
     if not nonblank:
