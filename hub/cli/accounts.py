@@ -227,6 +227,9 @@ def import_(
     json_mode: JsonFlag = False,
 ) -> None:
     """Import an accounts spreadsheet into a school (adds and updates, never deactivates)."""
+    from plugins.csv.confined import warm_up
+
+    warm_up()  # the parsing forkserver boots while this process loads the reader and the hub
     content = read_upload(file)
     with cli_hub() as hub:
         target = schools.resolve_school(hub, school)

@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import resource
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -231,7 +232,7 @@ def _child_main(
         except Exception as exc:  # noqa: BLE001 - the parent decides what it means
             _send_exception(conn, exc)
         except BaseException as exc:  # noqa: BLE001 - a Rust panic is a BaseException
-            conn.send((CRASH, f"{type(exc).__name__}: {exc}"[:500]))
+            conn.send((CRASH, _described(exc)))
     except MemoryError:
         conn.send((MEMORY, None))
     finally:
@@ -242,7 +243,14 @@ def _send_exception(conn: Connection, exc: Exception) -> None:
     try:
         conn.send(("raised", exc))
     except Exception:  # noqa: BLE001 - an exception that does not pickle
-        conn.send((CRASH, f"{type(exc).__name__}: {exc}"[:500]))
+        conn.send((CRASH, _described(exc)))
+
+
+def _described(exc: BaseException) -> str:
+    """The exception's type for the parent (and the person); its text for the operator's log
+    (the child's stderr), since it may quote the file."""
+    print(f"parse child: {type(exc).__name__}: {str(exc)[:500]}", file=sys.stderr)
+    return type(exc).__name__
 
 
 def _ceilings(memory: int, seconds: float) -> None:
