@@ -36,7 +36,8 @@ from xml.parsers import expat
 from hub import limits
 
 CHUNK = 1024 * 1024
-# A tag (not text) longer than this is not from a spreadsheet program.
+# A run without markup (one tag, or text: a cell holds at most 32,767 characters) longer than
+# this is not from a spreadsheet program.
 MAX_TAG = 1024 * 1024
 # Parts small enough to read whole when listing sheets (workbook.xml, its relationships).
 MAX_INDEX_PART = 16 * limits.MB
