@@ -15,7 +15,8 @@ import httpx
 import pytest
 from sqlmodel import func, select
 
-from hub import tokens
+from hub import limits, tokens
+from hub.cli.accounts import read_upload
 from hub.context import Hub, open_hub
 from hub.models import Account, Membership, Upload
 from hub.sandbox import free_port
@@ -167,3 +168,12 @@ def test_hostile_files_through_rosterhub_import_exit_4_with_the_reason(
         assert (_count(hub, Account), _count(hub, Membership)) == (0, 0)
     finally:
         hub.engine.dispose()
+
+
+def test_rosterhub_import_reads_no_more_than_one_byte_past_the_size_limit(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as sparse:
+        sparse.truncate(5 * limits.MAX_FILE_BYTES)
+    assert len(read_upload(path)) == limits.MAX_FILE_BYTES + 1
