@@ -37,10 +37,11 @@ from bots.replies import (
     FileMeta,
     Outcome,
 )
-from hub import audit
+from hub import audit, limits
 from hub.actors import Actor
 from hub.context import Hub
 from hub.errors import HubError
+from hub.memory import give_back
 from hub.models import ACTIVE, Account, Membership, School, Upload
 from hub.roster import ADMIN, normalize_email
 from plugins.csv import uploads
@@ -49,7 +50,6 @@ from plugins.csv.template import template_bytes
 log = logging.getLogger(__name__)
 
 PREVIEW_TTL = uploads.PREVIEW_TTL  # confirm_upload enforces it; the dialogue words it
-MAX_FILE_BYTES = 20 * 1024 * 1024
 ACCEPTED_TYPES = ("xlsx", "xls", "ods", "csv")
 # A confirm that crashed half-way may be retried after this long.
 APPLYING_STALE = timedelta(minutes=10)
@@ -129,8 +129,8 @@ def check_file(meta: FileMeta) -> str | None:
         )
     if meta.size <= 0:
         return f"`{meta.name}` is empty."
-    if meta.size > MAX_FILE_BYTES:
-        mb = MAX_FILE_BYTES // (1024 * 1024)
+    if meta.size > limits.MAX_FILE_BYTES:
+        mb = limits.MAX_FILE_BYTES // limits.MB
         return (
             f"`{meta.name}` is larger than {mb} MB; that is more than an accounts file should be."
         )
@@ -386,7 +386,7 @@ class UploadConversation:
             content = files.fetch(meta)
         except HubError as exc:
             return outcome.say(f"I couldn't download `{meta.name}`: {exc}", about_file=True)
-        if len(content) > MAX_FILE_BYTES:
+        if len(content) > limits.MAX_FILE_BYTES:
             return outcome.say(
                 check_file(FileMeta(meta.id, meta.name, len(content))) or "", about_file=True
             )
@@ -400,6 +400,8 @@ class UploadConversation:
             )
         except HubError as exc:
             return outcome.say(f"I couldn't read `{meta.name}`: {exc}", about_file=True)
+        finally:
+            give_back()  # a large file's rows are gone; so is the memory that held them
         errors = list(result.result.get("errors") or [])
         self._record(
             person,
@@ -486,6 +488,8 @@ class UploadConversation:
                 )
             outcome.clicked_note = "Not applied"
             return outcome.say(f"I couldn't apply `{upload.filename}`: {exc}")
+        finally:
+            give_back()
         self._set(channel, person, st.START, clear_upload=True, forget_school=True)
         result = applied.result
         if result.get("status") != "applied":

@@ -17,10 +17,11 @@ from slack_sdk import WebClient
 
 from bots import payload
 from bots.blocks import answered, message_text, parse_choice
-from bots.conversation import MAX_FILE_BYTES, Person, UploadConversation
+from bots.conversation import Person, UploadConversation
 from bots.delivery import deliver
 from bots.replies import Outcome
 from bots.slack_files import SLACK_FAILURES, SlackFiles, slack_error
+from hub import limits
 from hub.context import Hub
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def register(app: App, *, hub: Hub, conversation: UploadConversation) -> None:
     settings = hub.settings
 
     def files_for(client: WebClient) -> SlackFiles:
-        return SlackFiles(client, api_url=settings.slack_api_url, max_bytes=MAX_FILE_BYTES)
+        return SlackFiles(client, api_url=settings.slack_api_url, max_bytes=limits.MAX_FILE_BYTES)
 
     def send(
         client: WebClient, outcome: Outcome, *, channel: str, user: str, thread: str | None

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from hub import __version__
+from hub import __version__, limits
 from hub.api import (
     accounts,
     health,
@@ -31,7 +31,7 @@ log = logging.getLogger("hub.api")
 
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 1024 * 1024
-MAX_UPLOAD_BODY_BYTES = uploads.MAX_FILE_BYTES + 256 * 1024
+MAX_UPLOAD_BODY_BYTES = limits.MAX_FILE_BYTES + 256 * 1024  # the file and its multipart framing
 
 
 def api_router() -> APIRouter:

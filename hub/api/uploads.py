@@ -15,16 +15,16 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import update
 from sqlmodel import col
 
-from hub import audit
+from hub import audit, limits
 from hub.api.deps import HubDep, PrincipalDep, not_found
 from hub.api.errors import ErrorOut, error_responses
 from hub.api.scope import visible_school
+from hub.memory import give_back
 from hub.models import Upload
 from hub.tokens import DISTRICT_IT, SCHOOL_ADMIN
 
 router = APIRouter(tags=["uploads"])
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
 CSV_TYPE = "text/csv; charset=utf-8"
 
 
@@ -55,21 +55,25 @@ def upload(
 
     school = visible_school(hub, principal, school_id)
     principal.require(DISTRICT_IT, SCHOOL_ADMIN)
-    content = file.file.read(MAX_FILE_BYTES + 1)
-    if len(content) > MAX_FILE_BYTES:
+    content = file.file.read(limits.MAX_FILE_BYTES + 1)
+    if len(content) > limits.MAX_FILE_BYTES:
         raise HTTPException(
             status.HTTP_413_CONTENT_TOO_LARGE,
-            detail=f"the file is over {MAX_FILE_BYTES // 1_048_576} MB; split it into smaller files",
+            detail=f"the file is over {limits.MAX_FILE_BYTES // limits.MB} MB; split it into smaller files",
         )
     filename = (file.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
-    outcome = process_upload(
-        hub,
-        school_id=school.id,
-        filename=filename,
-        content=content,
-        dry_run=dry_run,
-        actor=principal.as_actor(),
-    )
+    try:
+        outcome = process_upload(
+            hub,
+            school_id=school.id,
+            filename=filename,
+            content=content,
+            dry_run=dry_run,
+            actor=principal.as_actor(),
+        )
+    finally:
+        del content
+        give_back()  # a large file's rows are gone; so is the memory that held them
     result: dict[str, Any] = dict(outcome.result)
     result["upload_id"] = outcome.upload_id
     result["credentials_file"] = None

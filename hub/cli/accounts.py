@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from hub import accounts, schools
+from hub import accounts, limits, schools
 from hub.actors import Actor
 from hub.cli.app import app, group
 from hub.cli.credentials import CredentialsFile
@@ -162,8 +162,10 @@ def show_upload(console: Console, result: dict[str, Any]) -> None:
 
 
 def read_upload(path: Path) -> bytes:
+    """The file's bytes, never more than one past the size limit (the reader refuses those)."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as stream:
+            return stream.read(limits.MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         msg = f"no such file: {path}"
         raise UsageError(msg) from None
@@ -226,6 +228,9 @@ def import_(
     json_mode: JsonFlag = False,
 ) -> None:
     """Import an accounts spreadsheet into a school (adds and updates, never deactivates)."""
+    from plugins.csv.confined import warm_up
+
+    warm_up()  # the parsing forkserver boots while this process loads the reader and the hub
     content = read_upload(file)
     with cli_hub() as hub:
         target = schools.resolve_school(hub, school)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, Response, Upl
 from sqlalchemy import update
 from sqlmodel import col
 
-from hub import audit
+from hub import audit, limits
 from hub.console.accounts import ADDERS
 from hub.console.session import HereDep, check_csrf
 from hub.console.web import ConsoleRoute, console_path, page, redirect
@@ -25,7 +25,6 @@ from plugins.csv import uploads as upload_service  # the one import of the uploa
 
 router = APIRouter(route_class=ConsoleRoute)
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
 SHOWN_PROBLEMS = 200
 
 
@@ -75,11 +74,11 @@ def preview(
     here.principal.require(*ADDERS)
     if file is None or not file.filename:
         return _bulk_page(request, error="Choose the accounts spreadsheet to send", status=400)
-    content = file.file.read(MAX_FILE_BYTES + 1)
-    if len(content) > MAX_FILE_BYTES:
+    content = file.file.read(limits.MAX_FILE_BYTES + 1)
+    if len(content) > limits.MAX_FILE_BYTES:
         return _bulk_page(
             request,
-            error=f"The file is over {MAX_FILE_BYTES // 1_048_576} MB; split it into smaller files",
+            error=f"The file is over {limits.MAX_FILE_BYTES // limits.MB} MB; split it into smaller files",
             status=413,
         )
     filename = file.filename.replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"

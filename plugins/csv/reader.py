@@ -2,9 +2,16 @@
 
 The file's type is decided by its content, not its name: people rename files, chat clients
 drop extensions, and Excel saves "CSV" that is really UTF-16 text. Workbooks (.xlsx, .xls,
-.ods) go through pandas on the calamine engine; text goes through the :mod:`csv` module. Every
-cell comes out as text, rows keep the numbers a person sees (the header is row 1), and the
-reader reports what it had to guess (an encoding, a number that used to be text) as warnings.
+.ods) go through calamine (the engine pandas uses for them); text goes through the :mod:`csv`
+module. Every cell comes out as text, rows keep the numbers a person sees (the header is row 1),
+and the reader reports what it had to guess (an encoding, a number that used to be text) as
+warnings.
+
+An upload is hostile until read, so reading has two guards (limits in :mod:`hub.limits`): how
+far each sheet reaches is measured on the file first (:mod:`plugins.csv.extent`), and only then
+is it parsed, in a child process under a memory and a time ceiling (:mod:`plugins.csv.confined`)
+that hands back just the recognised columns as text. A file over a limit, or one that makes the
+reader crash, run out of memory or time, is refused with a message saying which.
 """
 
 from __future__ import annotations
@@ -12,7 +19,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import zipfile
+import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -21,8 +29,11 @@ from typing import Any
 
 import pandas as pd
 from pandas.api.types import infer_dtype
+from python_calamine import CalamineWorkbook, SheetTypeEnum
 
+from hub import limits
 from hub.errors import HubError
+from plugins.csv import confined, extent
 from plugins.csv.layout import (
     EMAIL,
     FIRST_NAME,
@@ -37,10 +48,8 @@ from plugins.csv.layout import (
     sheet_for_name,
 )
 
-MAX_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 200_000
-# A 20 MB .xlsx that unpacks to gigabytes is a zip bomb, not a roster.
-MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+log = logging.getLogger(__name__)
+
 # How far down a title row or two may push the header.
 HEADER_SEARCH_ROWS = 10
 
@@ -66,7 +75,9 @@ _WHITESPACE_RUN = r"\s+"
 # column needs cleaning at all (most do not); a separator inside a cell only costs a needless clean.
 _JOIN = "\x00"
 _SPACES = tuple(c for c in map(chr, range(0x3001)) if c.isspace())  # what str.strip() strips
-_PADDING = tuple(f"{_JOIN}{c}" for c in _SPACES) + tuple(f"{c}{_JOIN}" for c in _SPACES)
+# A cell starting with a space (a cell ending with one, in the joined text reversed): one
+# search instead of one per kind of space (``\s`` is exactly ``_SPACES``).
+_PADDED = re.compile(rf"{_JOIN}\s")
 _ODD_SPACES = tuple(c for c in _SPACES if c != " ") + ("  ",)
 
 
@@ -103,6 +114,46 @@ class Sheet:
     header_row: int
     data: pd.DataFrame
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled compactly (the parse child sends sheets to its parent): each column as one
+        joined string, not 100,000 small ones; about ten times faster both ways."""
+        columns = {name: _joined(self.data[name].tolist()) for name in self.data.columns}
+        return (
+            _unpickle_sheet,
+            (self.name, self.role_sheet, self.header_row, self.data.index.to_numpy(), columns),
+        )
+
+
+def _joined(values: list[Any]) -> str | list[Any]:
+    """The values as one string, or as they are when one of them is not text or holds the
+    separator."""
+    try:
+        joined = _JOIN.join(values)
+    except TypeError:
+        return values
+    return joined if joined.count(_JOIN) == max(len(values) - 1, 0) else values
+
+
+def _unpickle_sheet(
+    name: str,
+    role_sheet: str | None,
+    header_row: int,
+    index: Any,
+    columns: dict[str, str | list[Any]],
+) -> Sheet:
+    data = pd.DataFrame(
+        {
+            column: pd.Series(
+                (values.split(_JOIN) if len(index) else []) if isinstance(values, str) else values,
+                index=index,
+                dtype=object,
+            )
+            for column, values in columns.items()
+        },
+        index=index,
+    )
+    return Sheet(name=name, role_sheet=role_sheet, header_row=header_row, data=data)
+
 
 @dataclass
 class Workbook:
@@ -125,27 +176,37 @@ def load_source(source: str | Path | bytes) -> bytes:
         return source
     path = Path(source)
     size = path.stat().st_size
-    if size > MAX_BYTES:
+    if size > limits.MAX_FILE_BYTES:
         raise UnreadableFile(_too_big(size))
     return path.read_bytes()
 
 
 def read_workbook(content: bytes, *, filename: str) -> Workbook:
     """Read every accounts table in ``content``. Raises :class:`UnreadableFile` when the file
-    is not a spreadsheet, too big, or has no table of accounts at all."""
-    if len(content) > MAX_BYTES:
+    is not a spreadsheet, too big, reaches too far, cannot be parsed within the ceilings, or
+    has no table of accounts at all."""
+    if len(content) > limits.MAX_FILE_BYTES:
         raise UnreadableFile(_too_big(len(content)))
     if not content.strip():
         msg = "the file is empty"
         raise UnreadableFile(msg)
+    confined.warm_up()  # a first upload's forkserver starts while the file is measured
     kind = detect_kind(content)
-    if kind == CSV:
-        book = _read_text(content, filename=filename)
-    else:
-        book = _read_workbook(content, kind=kind)
+    try:
+        with confined.turn():
+            _check_extents(_measure(content, kind=kind, filename=filename), csv_file=kind == CSV)
+            book = confined.run(parse, content, kind, filename, _bounds())
+    except confined.Failed as exc:
+        raise UnreadableFile(_failure(exc, filename)) from None
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # a reader bug, raised in the child: a refusal, not a 500
+        log.warning("reading %s failed: %s: %s", filename, type(exc).__name__, exc)
+        failed = confined.Failed(confined.CRASH, type(exc).__name__)
+        raise UnreadableFile(_failure(failed, filename)) from None
     rows = sum(len(sheet.data) for sheet in book.sheets)
-    if rows > MAX_ROWS:
-        msg = f"the file has {rows:,} rows of accounts; at most {MAX_ROWS:,} can be imported at once, so split it into smaller files"
+    if rows > limits.MAX_ROWS:
+        msg = f"the file has {rows:,} rows of accounts; at most {limits.MAX_ROWS:,} can be imported at once, so split it into smaller files"
         raise UnreadableFile(msg)
     return book
 
@@ -179,16 +240,15 @@ def detect_kind(content: bytes) -> str:
 
 def _zip_kind(content: bytes) -> str:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-        names = set(archive.namelist())
-        unpacked = sum(info.file_size for info in archive.infolist())
-        mimetype = archive.read("mimetype").strip() if "mimetype" in names else b""
-    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
-        msg = "the file looks like a workbook but is damaged (not a complete .xlsx or .ods)"
-        raise UnreadableFile(msg) from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        msg = "the workbook is too large once unpacked; split it into smaller files"
-        raise UnreadableFile(msg)
+        with extent.open_zip(content) as archive:
+            names = set(archive.namelist())
+            mimetype = (
+                extent.read_part(archive, "mimetype", limit=256).strip()
+                if "mimetype" in names
+                else b""
+            )
+    except extent.Refused as exc:
+        raise UnreadableFile(str(exc)) from None
     if mimetype == _ODS_MIMETYPE:
         return ODS
     if "[Content_Types].xml" in names and (
@@ -208,32 +268,114 @@ def _zip_kind(content: bytes) -> str:
     raise UnreadableFile(msg)
 
 
-# -- workbooks ---------------------------------------------------------------------------------
+# Rows, columns and cells a sheet may reach: passed to the child, whose limits module is its own.
+Bounds = tuple[int, int, int]
 
 
-def _read_workbook(content: bytes, *, kind: str) -> Workbook:
+# -- guards --------------------------------------------------------------------------------------
+
+
+def _measure(content: bytes, *, kind: str, filename: str) -> list[extent.Extent]:
+    """How far each sheet reaches, from the file itself (.xls: measured in the child)."""
+    try:
+        if kind == CSV:
+            text, _ = _decode(content)
+            return [extent.text_extent(text, delimiter=_delimiter(text), name=filename)]
+        if kind == XLS:
+            return []
+        with extent.open_zip(content) as archive:
+            if kind == ODS:
+                return extent.ods_extents(archive)
+            return extent.xlsx_extents(archive)
+    except extent.Refused as exc:
+        raise UnreadableFile(str(exc)) from None
+
+
+def _check_extents(
+    extents: list[extent.Extent], *, csv_file: bool = False, bounds: Bounds | None = None
+) -> None:
+    rows, columns, cells = bounds or _bounds()
+    for reach in extents:
+        if reach.rows > rows or reach.columns > columns:
+            where = "the file" if csv_file else f"sheet {reach.sheet}"
+            further = " or further" if reach.partial else ""
+            says = f" (its dimension says {reach.declared})" if reach.declared else ""
+            msg = f"{where} reaches row {reach.rows:,} / column {extent.column_letters(reach.columns)}{further}{says}; the limit is {rows:,} rows and {columns:,} columns, so delete what lies beyond the accounts or split the file into smaller ones"
+            raise UnreadableFile(msg)
+    total = sum(reach.cells for reach in extents)
+    if total > cells:
+        sizes = ", ".join(
+            f"{r.sheet} {r.rows:,} x {r.columns:,}" for r in extents if r.cells and not csv_file
+        )
+        shape = f" ({sizes})" if sizes else ""
+        msg = f"the file reaches {total:,} cells{shape}; the limit is {cells:,} cells (rows x columns from A1, every sheet added up), so delete unused columns or split the file into smaller ones"
+        raise UnreadableFile(msg)
+
+
+def _bounds() -> Bounds:
+    return limits.MAX_SHEET_ROWS, limits.MAX_COLUMNS, limits.MAX_CELLS
+
+
+def _failure(exc: confined.Failed, filename: str) -> str:
+    """Why the parse child gave no rows, for a person, naming the file."""
+    if exc.reason == confined.MEMORY:
+        return f"reading '{filename}' needed more than the {limits.PARSE_MEMORY_BYTES // limits.MB:,} MB of memory a file may use, so it was stopped; the file is damaged or built to exhaust memory (save it again as .xlsx from Excel or LibreOffice, or split it)"
+    if exc.reason == confined.TIME:
+        return f"reading '{filename}' took longer than {limits.PARSE_SECONDS:g} s, so it was stopped; split it into smaller files, or save it again as .xlsx"
+    if exc.reason == confined.BUSY:
+        return f"the server is busy reading other files; send '{filename}' again in a minute"
+    return f"the spreadsheet reader stopped while reading '{filename}' ({exc.detail}); the file may be damaged, so save it again as .xlsx and send that"
+
+
+# -- parsing (in the child) ------------------------------------------------------------------
+
+
+def parse(content: bytes, kind: str, filename: str, bounds: Bounds) -> Workbook:
+    """The file's accounts tables, the recognised columns as text (what the parent gets back).
+    Runs in the parse child; ``bounds`` are the parent's extent limits."""
+    if kind == CSV:
+        return _read_text(content, filename=filename)
+    return _read_workbook(content, kind=kind, bounds=bounds)
+
+
+def _read_workbook(content: bytes, *, kind: str, bounds: Bounds) -> Workbook:
     book = Workbook(kind=kind)
     try:
-        excel = pd.ExcelFile(io.BytesIO(content), engine="calamine")
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        names = [
+            str(sheet.name)
+            for sheet in workbook.sheets_metadata
+            if sheet.typ == SheetTypeEnum.WorkSheet
+        ]
+    except MemoryError:
+        raise  # the memory ceiling: the child reports it as such
     except Exception:  # noqa: BLE001 - calamine raises its own types for any damage
         msg = f"the file could not be read as an .{kind} workbook; it may be damaged or password-protected"
         raise UnreadableFile(msg) from None
-    with excel:
-        names = [str(n) for n in excel.sheet_names]
-        for name in names:
-            role_sheet = sheet_for_name(name)
-            if role_sheet is None and name.strip().lower() == INSTRUCTIONS.lower():
-                continue
-            try:
-                raw = pd.read_excel(
-                    excel, sheet_name=name, header=None, dtype=object, na_filter=False
-                )
-            except Exception:  # noqa: BLE001 - one unreadable sheet must not hide the others
-                book.errors.append(
-                    Issue(name, 0, None, f"the sheet '{name}' could not be read; it may be damaged")
-                )
-                continue
-            _add_table(book, raw, name=name, role_sheet=role_sheet)
+    reached: list[extent.Extent] = []
+    for name in names:
+        role_sheet = sheet_for_name(name)
+        if role_sheet is None and name.strip().lower() == INSTRUCTIONS.lower():
+            continue
+        try:
+            sheet = workbook.get_sheet_by_name(name)
+        except MemoryError:
+            raise
+        except Exception:  # noqa: BLE001 - one unreadable sheet must not hide the others
+            book.errors.append(
+                Issue(name, 0, None, f"the sheet '{name}' could not be read; it may be damaged")
+            )
+            continue
+        # What .xls and .xlsb (never measured before) and anything the measuring missed
+        # reach, checked before their rows are built.
+        end = sheet.end
+        reached.append(
+            extent.Extent(name, end[0] + 1, end[1] + 1) if end else extent.Extent(name, 0, 0)
+        )
+        _check_extents(reached, bounds=bounds)
+        rows = sheet.to_python(skip_empty_area=False)
+        _add_table(book, pd.DataFrame(rows, dtype=object), name=name, role_sheet=role_sheet)
+        del rows
     if not book.sheets and not book.errors:
         found = ", ".join(f"'{n}'" for n in names) or "none"
         msg = f"the workbook has no Student, Teacher or Admin sheet (its sheets: {found}); use the template from `rosterhub template`"
@@ -250,15 +392,12 @@ def _read_text(content: bytes, *, filename: str) -> Workbook:
     if encoding_note:
         book.warnings.append(Issue(filename, 0, None, encoding_note))
     delimiter = _delimiter(text)
-    csv.field_size_limit(1_000_000)
+    csv.field_size_limit(limits.MAX_FIELD_CHARS)
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         msg = f"the file is not valid CSV: {exc}"
         raise UnreadableFile(msg) from None
-    if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-        msg = f"the file has {len(rows):,} rows; at most {MAX_ROWS:,} can be imported at once, so split it into smaller files"
-        raise UnreadableFile(msg)
     raw = pd.DataFrame(rows, dtype=object).fillna("")
     before = len(book.sheets)
     _add_table(book, raw, name=filename, role_sheet=None, csv_file=True)
@@ -312,7 +451,6 @@ def _add_table(
     A sheet that is not a table of accounts is ignored with a warning."""
     if raw.empty:
         return
-    raw = raw.copy()
     raw.columns = pd.RangeIndex(raw.shape[1])
     nonblank = _nonblank_rows(raw)
     if not nonblank:
@@ -453,7 +591,7 @@ def _clean(text: pd.Series, column: str) -> pd.Series:
         text = text.str.replace(INVISIBLE_RE, "", regex=True)
     if column in (FIRST_NAME, LAST_NAME) and _contains_any(joined, _ODD_SPACES):
         text = text.str.replace(_WHITESPACE_RUN, " ", regex=True)
-    elif not _contains_any(joined, _PADDING):
+    elif not (_PADDED.search(joined) or _PADDED.search(joined[::-1])):
         return text
     return text.str.strip()
 
@@ -473,4 +611,4 @@ def _letter(position: int) -> str:
 
 
 def _too_big(size: int) -> str:
-    return f"the file is {size / 1_048_576:.1f} MB; the limit is {MAX_BYTES // 1_048_576} MB, so split it into smaller files"
+    return f"the file is {size / limits.MB:.1f} MB; the limit is {limits.MAX_FILE_BYTES // limits.MB} MB, so split it into smaller files"

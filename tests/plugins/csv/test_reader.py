@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-from plugins.csv import reader
+from hub import limits
 from plugins.csv.reader import Issue, detect_kind
 from plugins.csv.validate import validate_file
 from tests.plugins.csv.files import CSV_HEADER, HEADER, csv_bytes, ods, xls, xlsx
@@ -281,7 +281,7 @@ def test_workbook_without_role_sheets_names_its_sheets() -> None:
 
 
 def test_size_limit(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    monkeypatch.setattr(reader, "MAX_BYTES", 1000)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 1000)
     data = xlsx({"Student": [HEADER, ADA]})
     assert len(data) > 1000
     for source in (data, tmp_path / "big.xlsx"):
@@ -291,7 +291,7 @@ def test_size_limit(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
 
 
 def test_row_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reader, "MAX_ROWS", 3)
+    monkeypatch.setattr(limits, "MAX_ROWS", 3)
     rows = [HEADER] + [[f"p{i}@example.org", "P", "Q", "", ""] for i in range(4)]
     for data in (
         xlsx({"Student": rows}),

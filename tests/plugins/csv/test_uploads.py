@@ -366,9 +366,9 @@ def test_rejected_file_writes_nothing_but_the_upload_record(
 def test_over_large_file_writes_nothing(
     hub: Hub, north: School, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from plugins.csv import reader
+    from hub import limits
 
-    monkeypatch.setattr(reader, "MAX_BYTES", 1000)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 1000)
     content = xlsx({"Student": [HEADER, ["ok@example.org", "Ok", "Fine", "", ""]]})
     assert len(content) > 1000
     before = table_counts(hub)
