@@ -149,7 +149,11 @@ def _sync(
         state["hub"], state["integration"] = hub, integration.id
 
     def action() -> None:
-        run = runs.sync_now(state["hub"], integration_id=state["integration"], actor="bench")
+        run = runs.submit(
+            state["hub"],
+            runs.RunRequest(integration_id=state["integration"], actor="bench"),
+            here=True,
+        ).run
         if run.status != "succeeded" or run.counts.get("created") != records:
             msg = f"bench sync ({label}) ended {run.status} with {run.counts}: {run.error}"
             raise RuntimeError(msg)

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 
 from bots import blocks, reports
 from bots.slack_files import SLACK_FAILURES, open_dm, slack_error
-from hub import audit, queue, runs
+from hub import audit, runs
 from hub.context import Hub
 from hub.errors import HubError
 from hub.models import Integration, School
@@ -55,7 +55,8 @@ def start(
     failures: list[str] = []
     for integration, school in targets:
         try:
-            run = queue.submit(hub, integration_id=integration.id, trigger="chat", actor=actor)
+            request = runs.RunRequest(integration.id, trigger="chat", actor=actor)
+            run = runs.submit(hub, request).run
         except HubError as exc:
             failures.append(f"{label_for(integration)}: could not queue a run: {exc}")
             continue

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.engine import make_url
 
-from hub import accounts, integrations, runs, schools
+from hub import accounts, integrations, run_status, runs, schools
 from hub.cli.accounts import UPLOAD_COUNT_KEYS, import_spreadsheet
 from hub.cli.output import one_line, table
 from hub.context import Hub
@@ -118,14 +118,17 @@ def _demo_provider(hub: Hub, provider: type[Provider], sandbox: Any, log: Log) -
             )
         entry["integration_id"] = integration.id
         log(f"{provider.name}: syncing {school.name} ({integration.id})")
-        run = runs.sync_now(hub, integration_id=integration.id, trigger="manual", actor=ACTOR)
+        request = runs.RunRequest(integration.id, trigger="manual", actor=ACTOR)
+        run = runs.submit(hub, request, here=True).run
         doc = runs.run_json(hub, run)
         entry["issues"] = len(doc.pop("issues"))
         entry["run"] = doc
         listed = accounts.list_accounts(hub, school_id=school.id)
         entry["accounts_total"] = len(listed)
         entry["accounts"] = listed[:ACCOUNTS_SHOWN]
-        entry["error"] = None if doc["status"] != runs.FAILED else f"run failed: {doc['error']}"
+        entry["error"] = (
+            None if doc["status"] != run_status.FAILED else f"run failed: {doc['error']}"
+        )
         log(f"{provider.name}: run {doc['id']} {doc['status']}")
     except Exception as exc:  # noqa: BLE001 - reported, and the next provider goes on
         entry["error"] = one_line(str(exc)) or type(exc).__name__

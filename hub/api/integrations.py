@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from hub import integrations, queue
+from hub import integrations, runs
 from hub.api.deps import OPERATORS, WRITERS, HubDep, PrincipalDep, not_found
 from hub.api.errors import error_responses
 from hub.api.scope import visible_integration
@@ -152,19 +152,17 @@ def sync(
     full: bool = Query(False, description="Read the whole roster even when incremental"),
     force: bool = Query(False, description="Apply even if a safeguard would hold the run"),
 ) -> JSONResponse:
-    from hub import runs
-
     integration = visible_integration(hub, principal, integration_id)
     principal.require(*OPERATORS)
-    run = queue.submit(
-        hub,
-        integration_id=integration.id,
+    request = runs.RunRequest(
+        integration.id,
         trigger="api",
         dry_run=dry_run,
         full=full,
         force=force,
         actor=principal.actor,
     )
+    run = runs.submit(hub, request).run
     return JSONResponse(runs.run_json(hub, run), status_code=status.HTTP_202_ACCEPTED)
 
 

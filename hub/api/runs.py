@@ -7,17 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from hub import runs
 from hub.api.deps import OPERATORS, HubDep, PrincipalDep
 from hub.api.errors import error_responses
 from hub.api.scope import visible_integration, visible_run
 
 router = APIRouter(tags=["runs"])
-
-
-def _engine() -> Any:
-    from hub import runs
-
-    return runs
 
 
 @router.get(
@@ -31,7 +26,6 @@ def list_runs(
     integration_id: str | None = Query(None, max_length=64),
     limit: int = Query(100, ge=1, le=1000),
 ) -> JSONResponse:
-    runs = _engine()
     school_id = principal.school_id if principal.role == "school_admin" else None
     if principal.role == "school_admin" and school_id is None:
         return JSONResponse([])
@@ -47,7 +41,6 @@ def list_runs(
     responses=error_responses(404, 422),
 )
 def get_run(run_id: str, hub: HubDep, principal: PrincipalDep) -> JSONResponse:
-    runs = _engine()
     return JSONResponse(runs.run_json(hub, visible_run(hub, principal, run_id)))
 
 
@@ -57,7 +50,6 @@ def get_run(run_id: str, hub: HubDep, principal: PrincipalDep) -> JSONResponse:
     responses=error_responses(403, 404, 422),
 )
 def approve(run_id: str, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
-    runs = _engine()
     run = visible_run(hub, principal, run_id)
     principal.require(*OPERATORS)
     return dict(runs.run_json(hub, runs.approve(hub, run.id, actor=principal.actor)))
