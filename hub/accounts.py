@@ -20,33 +20,13 @@ from hub.roster import (
     STUDENT,
     TEACHER,
     normalize_email,
-    roles_list,
     roles_text,
 )
+from hub.schema import account_doc
+from hub.schools import get_school
 
 _account = Account.__table__  # type: ignore[attr-defined]
 _membership = Membership.__table__  # type: ignore[attr-defined]
-
-
-def account_json(
-    email: str,
-    first_name: str,
-    last_name: str,
-    roles: str,
-    status: str,
-    source: str,
-    external_id: str | None,
-) -> dict[str, Any]:
-    """The INTERFACE account shape, from the columns :func:`_query` selects (in order)."""
-    return {
-        "email": email,
-        "first_name": first_name,
-        "last_name": last_name,
-        "roles": roles_list(roles),
-        "status": status,
-        "source": source,
-        "external_id": external_id,
-    }
 
 
 def _query(school_id: str) -> Any:
@@ -80,7 +60,7 @@ def list_accounts(
         query = query.where(_membership.c.status == ACTIVE)
     with hub.engine.connect() as conn:
         rows = conn.execute(query.order_by(_account.c.email)).tuples().all()
-    return [account_json(*row) for row in rows]
+    return [account_doc(*row) for row in rows]
 
 
 def check_email(value: str) -> str:
@@ -122,8 +102,6 @@ def add_manual_account(
 ) -> tuple[dict[str, Any], str | None]:
     """Add one account by hand (source ``manual``). Returns it and, when the person had no
     password yet, the generated one (shown once, stored only as a hash)."""
-    from hub.schools import get_school
-
     school = get_school(hub, school_id)
     email = check_email(email)
     first, last = " ".join(first_name.split()), " ".join(last_name.split())

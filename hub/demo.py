@@ -27,7 +27,7 @@ from hub.context import Hub
 from hub.errors import UsageError
 from hub.models import School
 from hub.provider import Provider
-from hub.sync import COUNT_KEYS
+from hub.run_status import COUNT_KEYS
 from hub.testing import LoopbackServer
 
 ACTOR = "demo"

@@ -29,8 +29,8 @@ from hub.errors import Conflict
 from hub.mapping import Mapped, Rejected, RoleMapper, record_hash
 from hub.models import ACTIVE, DEACTIVATED, Account, Membership, utcnow
 from hub.roster import Cursor, RosterRecord, Skip, normalize_email
+from hub.run_status import COUNT_KEYS
 
-COUNT_KEYS = ("created", "updated", "deactivated", "reactivated", "unchanged", "skipped")
 ISSUE_CAP = 1000
 """Issues kept per run; the rest are summarised in one final issue."""
 LOOKUP_CHUNK = 900

@@ -21,7 +21,7 @@ from hub.cli.output import (
 )
 from hub.cli.progress import SyncProgress
 from hub.cli.runtime import actor, cli_hub
-from hub.sync import COUNT_KEYS
+from hub.run_status import COUNT_KEYS
 
 runs_app = group("runs", "See, and approve, sync runs.")
 

@@ -25,6 +25,8 @@ from hub.runs.queries import (
     get_runs,
     list_runs,
     run_json,
+    run_out,
+    run_outs,
     runs_json,
     waiting_runs,
 )
@@ -48,6 +50,8 @@ __all__ = [
     "request_run",
     "requeue_lost_runs",
     "run_json",
+    "run_out",
+    "run_outs",
     "runs_json",
     "settings_digest",
     "submit",

@@ -11,9 +11,9 @@ from sqlmodel import col
 
 from hub.context import Hub
 from hub.errors import UsageError
-from hub.models import Integration, Run, RunIssue, iso, utcnow
+from hub.models import Integration, Run, RunIssue, utcnow
 from hub.run_status import QUEUED
-from hub.sync import COUNT_KEYS
+from hub.schema import RunOut
 
 WAIT_WARNING = timedelta(minutes=15)
 """A run queued longer than this is reported: no worker seems to be taking runs."""
@@ -88,13 +88,13 @@ def waiting_runs(
     return Waiting(count=len(rows), oldest_seconds=oldest, ids=[row.id for row in rows])
 
 
-def run_json(hub: Hub, run: Run) -> dict[str, Any]:
-    """A run in the exact INTERFACE shape, issues included."""
-    return runs_json(hub, [run])[0]
+def run_out(hub: Hub, run: Run) -> RunOut:
+    """A run with its issues (:class:`hub.schema.RunOut`)."""
+    return run_outs(hub, [run])[0]
 
 
-def runs_json(hub: Hub, found: list[Run]) -> list[dict[str, Any]]:
-    """Runs in the exact INTERFACE shape, issues included (read in one query for all)."""
+def run_outs(hub: Hub, found: list[Run]) -> list[RunOut]:
+    """Several runs with their issues, read in one query for all."""
     t = _issue_table
     issues: dict[str, list[dict[str, Any]]] = {run.id: [] for run in found}
     if issues:
@@ -108,19 +108,14 @@ def runs_json(hub: Hub, found: list[Run]) -> list[dict[str, Any]]:
             issues[run_id].append(
                 {"severity": s, "external_id": ext, "email": email, "message": message}
             )
-    return [_run_doc(run, issues[run.id]) for run in found]
+    return [RunOut.from_rows(run, issues[run.id]) for run in found]
 
 
-def _run_doc(run: Run, issues: list[dict[str, Any]]) -> dict[str, Any]:
-    counts = run.counts or {}
-    return {
-        "id": run.id,
-        "integration_id": run.integration_id,
-        "status": run.status,
-        "trigger": run.trigger,
-        "started_at": iso(run.started_at or run.created_at),
-        "finished_at": iso(run.finished_at),
-        "counts": {key: int(counts.get(key, 0)) for key in COUNT_KEYS},
-        "issues": issues,
-        "error": run.error,
-    }
+def run_json(hub: Hub, run: Run) -> dict[str, Any]:
+    """A run in the exact INTERFACE shape, issues included, as a plain document."""
+    return run_out(hub, run).model_dump()
+
+
+def runs_json(hub: Hub, found: list[Run]) -> list[dict[str, Any]]:
+    """Runs in the exact INTERFACE shape, issues included (read in one query for all)."""
+    return [doc.model_dump() for doc in run_outs(hub, found)]
