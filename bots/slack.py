@@ -74,6 +74,14 @@ def _skip_timeout_retries(request: BoltRequest, next_: Callable[[], BoltResponse
     return next_()
 
 
+def slack_routes(hub: Hub) -> APIRouter | None:
+    """The Slack routes for the service's app (:data:`hub.server.SURFACES`), or None when
+    Slack is not configured."""
+    if not hub.settings.slack_enabled:
+        return None
+    return create_slack_router(hub)
+
+
 def create_slack_router(hub: Hub) -> APIRouter:
     """``POST /slack/events`` for the service's app factory (mounted when Slack is set up)."""
     app = build_app(hub)

@@ -131,7 +131,7 @@ def test_the_demo_and_the_loopback_server_need_no_pytest() -> None:
         """
         import sys
         sys.modules["pytest"] = None  # as if pytest were not installed
-        import hub.demo
+        import hub.cli.demo
         from hub.testing import BaseSandbox, FaultInjector, LoopbackServer, serve
         try:
             from hub.testing import ConformanceTests
