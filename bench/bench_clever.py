@@ -1,7 +1,7 @@
 """The Clever provider's figure: a full sync through the Clever Data API over loopback HTTP,
 against the same sync fed the same records from memory.
 
-Both sides run the hub engine (``runs.sync_now``) into an empty SQLite database, so the ratio
+Both sides run the hub engine (``runs.submit(..., here=True)``) into an empty SQLite database, so the ratio
 is what reading a district over HTTP (requests, JSON, paging, mapping) adds to a sync. The
 sandbox is served by a separate process, as Clever's servers are not ours: its own work of
 building the JSON pages is not charged to the hub.

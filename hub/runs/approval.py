@@ -30,6 +30,7 @@ from hub.runs.ending import (
 )
 from hub.runs.execution import settings_digest
 from hub.runs.heartbeat import Heartbeat
+from hub.runs.notify import announce
 from hub.runs.queries import get_run
 from hub.sync import Issue, Plan, StalePlan, apply_plan
 
@@ -89,6 +90,7 @@ def _apply_approved(hub: Hub, run: Run, *, actor: str) -> tuple[str, list[Issue]
         raise HubError(msg)
     plan = Plan.from_bytes(run.plan)
     now = utcnow()
+    superseded: list[str] = []
     with hub.transaction() as session:
         conn = session.connection()
         reason = _newer_view(conn, run, plan)
@@ -99,7 +101,7 @@ def _apply_approved(hub: Hub, run: Run, *, actor: str) -> tuple[str, list[Issue]
         except StalePlan as stale:  # raised before anything was written
             return str(stale), stale.issues
         store_cursor(conn, plan, cursor_before=plan.cursor_before)
-        supersede_older(session, run, status=SUCCEEDED, now=now)
+        superseded = supersede_older(session, run, status=SUCCEEDED, now=now)
         close(conn, run.id, status=SUCCEEDED, now=now, counts=plan.counts)
         audit.record(
             session,
@@ -109,6 +111,7 @@ def _apply_approved(hub: Hub, run: Run, *, actor: str) -> tuple[str, list[Issue]
             integration_id=run.integration_id,
             counts=dict(plan.counts),
         )
+    announce(hub, [run.id, *superseded])
     return None
 
 
@@ -125,6 +128,7 @@ def _supersede_claimed(hub: Hub, run: Run, reason: str, issues: list[Issue], *, 
             now=utcnow(),
             from_status=RUNNING,
         )
+    announce(hub, [run.id])
     msg = f"run '{run.id}' cannot be approved; it is {error}"
     raise Conflict(msg)
 

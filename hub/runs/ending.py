@@ -27,6 +27,7 @@ from hub.errors import HubError
 from hub.integrations import scrubber_for
 from hub.models import Integration, Run, RunIssue, utcnow
 from hub.run_status import ACTIVE, FAILED, HELD, SUCCEEDED, SUPERSEDED, SUPERSEDING
+from hub.runs.notify import announce
 from hub.scrub import SHAPES_ONLY, Scrubber
 from hub.sync import ISSUE_CAP, Issue, Plan, apply_plan
 
@@ -50,6 +51,7 @@ def finish(
     scrub = scrubber_for(hub, run.integration_id)
     error = scrub.optional(error)
     now = utcnow()
+    superseded: list[str] = []
     with hub.transaction() as session:
         conn = session.connection()
         if status == SUCCEEDED:
@@ -61,7 +63,7 @@ def finish(
             plan.cursor_before = cursor_before
             blob = plan.to_bytes()
         if status in SUPERSEDING:
-            supersede_older(session, run, status=status, now=now)
+            superseded = supersede_older(session, run, status=status, now=now)
         close(conn, run.id, status=status, now=now, counts=plan.counts, error=error, plan=blob)
         audit.record(
             session,
@@ -71,6 +73,7 @@ def finish(
             integration_id=run.integration_id,
             counts=dict(plan.counts),
         )
+    announce(hub, [run.id, *superseded])
 
 
 def fail(
@@ -121,6 +124,8 @@ def fail(
                 integration_id=row.integration_id,
                 error=error,
             )
+    if failed:
+        announce(hub, [run_id])
     return bool(failed)
 
 
@@ -165,9 +170,10 @@ def close(
     )
 
 
-def supersede_older(session: Any, run: Run, *, status: str, now: datetime) -> None:
+def supersede_older(session: Any, run: Run, *, status: str, now: datetime) -> list[str]:
     """``run`` ends applied or held: the integration's older held runs planned against a view
-    that is no longer the latest, so none of them may be approved any more.
+    that is no longer the latest, so none of them may be approved any more. Returns their ids
+    (to announce once the transaction is committed).
 
     Called before ``run`` frees its slot, in the same transaction, so an approval racing
     with it either finds the slot still taken or the older run already superseded."""
@@ -178,7 +184,8 @@ def supersede_older(session: Any, run: Run, *, status: str, now: datetime) -> No
             t.c.integration_id == run.integration_id, t.c.status == HELD, t.c.id != run.id
         )
     ).scalars()
-    for older_id in list(older):
+    found = list(older)
+    for older_id in found:
         mark_superseded(
             session,
             older_id,
@@ -188,6 +195,7 @@ def supersede_older(session: Any, run: Run, *, status: str, now: datetime) -> No
             now=now,
             by=run.id,
         )
+    return found
 
 
 def later_run(run_id: str, status: str) -> str:
