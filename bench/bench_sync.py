@@ -28,7 +28,7 @@ from bench.figure import Figure, best_of
 from hub import runs
 from hub.config import get_settings
 from hub.context import Hub, open_hub
-from hub.mapping import Mapped, RoleMapper
+from hub.engine.mapping import Mapped, RoleMapper
 from hub.models import ACTIVE, Integration, School, utcnow
 from hub.plugins import make_plugin_manager
 

@@ -15,7 +15,11 @@ from sqlalchemy.exc import IntegrityError
 
 from hub import audit
 from hub.context import Hub
+from hub.engine.apply import apply_plan
+from hub.engine.plan import Plan
+from hub.engine.stale import StalePlan
 from hub.errors import Conflict, HubError, UsageError
+from hub.issues import Issue
 from hub.models import Integration, Run, utcnow
 from hub.run_status import HELD, RUNNING, SUCCEEDED, SUPERSEDED, SUPERSEDING
 from hub.runs.ending import (
@@ -32,7 +36,6 @@ from hub.runs.execution import settings_digest
 from hub.runs.heartbeat import Heartbeat
 from hub.runs.notify import announce
 from hub.runs.queries import get_run
-from hub.sync import Issue, Plan, StalePlan, apply_plan
 
 _run_table = Run.__table__  # type: ignore[attr-defined]
 _integration_table = Integration.__table__  # type: ignore[attr-defined]

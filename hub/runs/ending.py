@@ -23,13 +23,15 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from hub import audit
 from hub.context import Hub
+from hub.engine.apply import apply_plan
+from hub.engine.plan import Plan
 from hub.errors import HubError
 from hub.integrations import scrubber_for
+from hub.issues import ISSUE_CAP, Issue
 from hub.models import Integration, Run, RunIssue, utcnow
 from hub.run_status import ACTIVE, FAILED, HELD, SUCCEEDED, SUPERSEDED, SUPERSEDING
 from hub.runs.notify import announce
 from hub.scrub import SHAPES_ONLY, Scrubber
-from hub.sync import ISSUE_CAP, Issue, Plan, apply_plan
 
 log = logging.getLogger(__name__)
 

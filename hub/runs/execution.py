@@ -17,15 +17,18 @@ from typing import Any
 from sqlalchemy import select, update
 
 from hub.context import Hub
+from hub.engine.plan import Plan
+from hub.engine.planner import plan_sync
+from hub.engine.safeguard import hold_reason
 from hub.errors import CursorExpired, HubError
 from hub.integrations import build_provider
+from hub.issues import Issue
 from hub.models import Integration, Run, utcnow
 from hub.provider import Provider
 from hub.run_status import DRY_RUN, FAILED, HELD, QUEUED, RUNNING, SUCCEEDED
 from hub.runs.ending import fail, failure_reason, finish
 from hub.runs.heartbeat import Heartbeat
 from hub.runs.queries import get_run
-from hub.sync import Issue, Plan, hold_reason, plan_sync
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ import pytest
 
 from hub import integrations, runs, schools
 from hub.context import Hub
+from hub.engine.mapping import Mapped, Rejected, map_record
 from hub.errors import ProviderError
-from hub.mapping import Mapped, Rejected, map_record
 from hub.provider import CheckResult, Provider, ProviderSettings
 from hub.roster import STUDENT, Item, RosterRecord, Skip
 from tests.fakes import accounts, with_providers
