@@ -162,3 +162,27 @@ def test_the_heartbeat_is_written_while_a_run_executes(
     assert runs.get_run(whub, run.id).status == "succeeded"
     with whub.session() as session:
         assert session.exec(select(func.count()).select_from(Membership)).one() == 4
+
+
+def test_a_consumer_crash_fails_the_run_the_one_way_with_its_audit_record(
+    whub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash the executor did not catch ends the run through the same failure path as every
+    other failure: status, freed slot, and the audit record the worker's own copy lacked."""
+    from hub.models import AuditEvent
+    from hub.runs import execution
+
+    def crash(*_args: object, **_kw: object) -> None:
+        msg = "a bug"
+        raise RuntimeError(msg)
+
+    iid = _integration(whub)
+    run, _ = runs.request_run(whub, RunRequest(integration_id=iid, trigger="api"))
+    monkeypatch.setattr(execution, "execute", crash)
+    assert execution.execute_run(whub, run.id) == "failed"
+    failed = runs.get_run(whub, run.id)
+    assert failed.status == "failed" and failed.active_slot is None
+    assert failed.error == "internal error (RuntimeError); nothing was applied"
+    with whub.session() as session:
+        events = session.exec(select(AuditEvent).where(col(AuditEvent.target) == run.id)).all()
+    assert [e.action for e in events] == ["run.request", "run.failed"]
