@@ -22,9 +22,10 @@ bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(QUICK),--quick) $(if $(BIG),--big)
 
 lint: $(STAMP)
-	$(BIN)/ruff check hub plugins bots tests bench
-	$(BIN)/ruff format --check hub plugins bots tests bench
+	$(BIN)/ruff check hub plugins bots tests bench tools
+	$(BIN)/ruff format --check hub plugins bots tests bench tools
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) *.egg-info rosterhub.db rosterhub.key

@@ -51,7 +51,7 @@ Timings are the best of 3. The tables below are rewritten on each run. With
 
 ## What the sync figures measure
 
-- **full sync**: `runs.sync_now` of an integration whose provider returns N synthetic people
+- **full sync**: `runs.submit(..., here=True)` of an integration whose provider returns N synthetic people
   (85% students, 12% teachers, 3% admins) into an empty SQLite database: plan (mapping,
   hashing, batched email look-ups) and apply (bulk inserts with `RETURNING`), run record
   included. The floor is one raw DB-API `cursor.executemany` INSERT per table of exactly the

@@ -176,7 +176,9 @@ def _served(database_url: str) -> Iterator[tuple[str, str, str, str]]:
             secrets={},
             actor="bench",
         )
-        run = runs.sync_now(hub, integration_id=integration.id, actor="bench")
+        run = runs.submit(
+            hub, runs.RunRequest(integration_id=integration.id, actor="bench"), here=True
+        ).run
         assert run.status == "succeeded", run.error
         token = tokens.create_token(hub, role="district_it", actor="bench")[1]
         app = create_app(hub, worker=False, scheduler=False)

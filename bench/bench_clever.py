@@ -1,7 +1,7 @@
 """The Clever provider's figure: a full sync through the Clever Data API over loopback HTTP,
 against the same sync fed the same records from memory.
 
-Both sides run the hub engine (``runs.sync_now``) into an empty SQLite database, so the ratio
+Both sides run the hub engine (``runs.submit(..., here=True)``) into an empty SQLite database, so the ratio
 is what reading a district over HTTP (requests, JSON, paging, mapping) adds to a sync. The
 sandbox is served by a separate process, as Clever's servers are not ours: its own work of
 building the JSON pages is not charged to the hub.
@@ -149,7 +149,11 @@ def _sync(
         state["hub"], state["integration"] = hub, integration.id
 
     def action() -> None:
-        run = runs.sync_now(state["hub"], integration_id=state["integration"], actor="bench")
+        run = runs.submit(
+            state["hub"],
+            runs.RunRequest(integration_id=state["integration"], actor="bench"),
+            here=True,
+        ).run
         if run.status != "succeeded" or run.counts.get("created") != records:
             msg = f"bench sync ({label}) ended {run.status} with {run.counts}: {run.error}"
             raise RuntimeError(msg)

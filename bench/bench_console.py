@@ -72,7 +72,9 @@ def _served(database_url: str) -> Iterator[tuple[str, str, dict[str, str]]]:
             secrets={},
             actor="bench",
         )
-        run = runs.sync_now(hub, integration_id=integration.id, actor="bench")
+        run = runs.submit(
+            hub, runs.RunRequest(integration_id=integration.id, actor="bench"), here=True
+        ).run
         assert run.status == "succeeded", run.error
         staff, password = add_staff(
             hub, email="bench@district.example.org", role="district_it", actor="bench"
@@ -168,7 +170,11 @@ def plan_megabytes(people: int = PLAN_PEOPLE) -> float:
                 secrets={},
                 actor="bench",
             )
-            run = runs.sync_now(hub, integration_id=integration.id, dry_run=True, actor="bench")
+            run = runs.submit(
+                hub,
+                runs.RunRequest(integration_id=integration.id, dry_run=True, actor="bench"),
+                here=True,
+            ).run
             assert run.status == "dry_run" and run.plan is not None
             return len(run.plan) / 1_000_000
         finally:

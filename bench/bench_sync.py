@@ -28,7 +28,7 @@ from bench.figure import Figure, best_of
 from hub import runs
 from hub.config import get_settings
 from hub.context import Hub, open_hub
-from hub.mapping import Mapped, RoleMapper
+from hub.engine.mapping import Mapped, RoleMapper
 from hub.models import ACTIVE, Integration, School, utcnow
 from hub.plugins import make_plugin_manager
 
@@ -67,7 +67,9 @@ def _set_roster(hub: Hub, integration_id: str, **settings: Any) -> None:
 
 
 def _sync(hub: Hub, integration_id: str, **expect: int) -> None:
-    run = runs.sync_now(hub, integration_id=integration_id, actor="bench")
+    run = runs.submit(
+        hub, runs.RunRequest(integration_id=integration_id, actor="bench"), here=True
+    ).run
     if run.status != "succeeded":
         msg = f"bench sync ended {run.status}: {run.error}"
         raise RuntimeError(msg)
@@ -278,7 +280,9 @@ def _rss_child(users: int) -> None:
     with _workdir() as work:
         hub = _open(work / "big.db")
         integration_id = _connect(hub, users=users, preload=False)[1]
-        run = runs.sync_now(hub, integration_id=integration_id, actor="bench")
+        run = runs.submit(
+            hub, runs.RunRequest(integration_id=integration_id, actor="bench"), here=True
+        ).run
         hub.engine.dispose()
         print(json.dumps(run.counts))
 

@@ -2,8 +2,9 @@
 
 The slash command is acknowledged at once; a watcher thread polls the runs (the database is
 the source of truth for runs, wherever they execute) and edits the progress message with
-``chat.update`` only when its text changes, for a bounded time. A run that ends held is also
-announced in the support channel with an Approve button.
+``chat.update`` only when its text changes, for a bounded time. A run that ends held (or
+failed) is announced in the support channel by :mod:`bots.notify`, as it is from every other
+trigger.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from slack_sdk import WebClient
 
 from bots import blocks, reports
 from bots.slack_files import SLACK_FAILURES, open_dm, slack_error
-from hub import audit, queue, runs
+from hub import audit, runs
 from hub.context import Hub
 from hub.errors import HubError
 from hub.models import Integration, School
@@ -55,7 +56,8 @@ def start(
     failures: list[str] = []
     for integration, school in targets:
         try:
-            run = queue.submit(hub, integration_id=integration.id, trigger="chat", actor=actor)
+            request = runs.RunRequest(integration.id, trigger="chat", actor=actor)
+            run = runs.submit(hub, request).run
         except HubError as exc:
             failures.append(f"{label_for(integration)}: could not queue a run: {exc}")
             continue
@@ -112,10 +114,6 @@ def snapshot_of(hub: Hub, tracked: list[Tracked]) -> list[dict[str, Any]]:
     return runs.runs_json(hub, runs.get_runs(hub, [item.run_id for item in tracked]))
 
 
-def _run_json(hub: Hub, run_id: str) -> dict[str, Any]:
-    return runs.run_json(hub, runs.get_run(hub, run_id))
-
-
 def _post_progress(
     client: WebClient, *, channel: str, user: str, text: str
 ) -> tuple[str | None, str | None]:
@@ -163,17 +161,6 @@ def watch(
         if done or time.monotonic() > deadline:
             break
         time.sleep(POLL_SECONDS)
-    support = hub.settings.support_channel
-    for item, status in zip(tracked, statuses, strict=True):
-        if status == HELD and support:
-            announce_held(
-                hub,
-                client,
-                channel=support,
-                run_id=item.run_id,
-                label=item.label,
-                school=item.school,
-            )
 
 
 def _update(client: WebClient, *, channel: str, ts: str, text: str) -> None:
@@ -181,21 +168,3 @@ def _update(client: WebClient, *, channel: str, ts: str, text: str) -> None:
         client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks.sections(text))
     except SLACK_FAILURES as exc:
         log.warning("could not update resync progress: %s", slack_error(exc))
-
-
-def announce_held(
-    hub: Hub, client: WebClient, *, channel: str, run_id: str, label: str, school: str
-) -> None:
-    run = _run_json(hub, run_id)
-    text = "\n".join(
-        [
-            f"Run `{run_id}` of {label} for *{school}* is *held*: {run.get('error') or 'a safeguard stopped it'}.",
-            f"Planned: {reports.run_counts(run.get('counts') or {})}.",
-            *reports.run_issues(run),
-            "Nothing has been applied. Approve to apply it as planned.",
-        ]
-    )
-    try:
-        client.chat_postMessage(channel=channel, text=text, blocks=blocks.held_run(text, run_id))
-    except SLACK_FAILURES as exc:
-        log.warning("could not tell support about held run %s: %s", run_id, slack_error(exc))

@@ -24,16 +24,13 @@ from starlette.concurrency import run_in_threadpool
 
 from bots import commands, replays, resync_requests, slack_requests, uploads
 from bots.conversation import UploadConversation
+from bots.slack_files import api_base
 from hub.context import Hub
 from hub.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-
-
-def _api_base(url: str) -> str:
-    return url if url.endswith("/") else url + "/"
 
 
 def build_app(hub: Hub) -> App:
@@ -43,7 +40,7 @@ def build_app(hub: Hub) -> App:
         msg = "Slack needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"
         raise ConfigError(msg)
     token = settings.slack_bot_token.get_secret_value()
-    client = WebClient(token=token, base_url=_api_base(settings.slack_api_url))
+    client = WebClient(token=token, base_url=api_base(settings.slack_api_url))
     app = App(
         # the token travels in the client (bolt takes it from there)
         signing_secret=settings.slack_signing_secret.get_secret_value(),
@@ -73,6 +70,14 @@ def _skip_timeout_retries(request: BoltRequest, next_: Callable[[], BoltResponse
     if retry and reason == "http_timeout":
         return BoltResponse(status=200, body="")
     return next_()
+
+
+def slack_routes(hub: Hub) -> APIRouter | None:
+    """The Slack routes for the service's app (:data:`hub.server.SURFACES`), or None when
+    Slack is not configured."""
+    if not hub.settings.slack_enabled:
+        return None
+    return create_slack_router(hub)
 
 
 def create_slack_router(hub: Hub) -> APIRouter:

@@ -34,6 +34,11 @@ class SlackCallFailed(HubError):
     """A Web API call failed; the message names Slack's error code, never a token."""
 
 
+def api_base(url: str) -> str:
+    """``SLACK_API_URL`` as the Web API client wants it (ending in a slash)."""
+    return url if url.endswith("/") else url + "/"
+
+
 def slack_error(exc: Exception) -> str:
     if isinstance(exc, SlackApiError):
         return str(exc.response.get("error") or "an error")

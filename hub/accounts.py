@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from hub import audit
@@ -23,30 +23,11 @@ from hub.roster import (
     roles_list,
     roles_text,
 )
+from hub.schema import account_doc
+from hub.schools import get_school
 
 _account = Account.__table__  # type: ignore[attr-defined]
 _membership = Membership.__table__  # type: ignore[attr-defined]
-
-
-def account_json(
-    email: str,
-    first_name: str,
-    last_name: str,
-    roles: str,
-    status: str,
-    source: str,
-    external_id: str | None,
-) -> dict[str, Any]:
-    """The INTERFACE account shape, from the columns :func:`_query` selects (in order)."""
-    return {
-        "email": email,
-        "first_name": first_name,
-        "last_name": last_name,
-        "roles": roles_list(roles),
-        "status": status,
-        "source": source,
-        "external_id": external_id,
-    }
 
 
 def _query(school_id: str) -> Any:
@@ -80,7 +61,7 @@ def list_accounts(
         query = query.where(_membership.c.status == ACTIVE)
     with hub.engine.connect() as conn:
         rows = conn.execute(query.order_by(_account.c.email)).tuples().all()
-    return [account_json(*row) for row in rows]
+    return [account_doc(*row) for row in rows]
 
 
 def check_email(value: str) -> str:
@@ -122,8 +103,6 @@ def add_manual_account(
 ) -> tuple[dict[str, Any], str | None]:
     """Add one account by hand (source ``manual``). Returns it and, when the person had no
     password yet, the generated one (shown once, stored only as a hash)."""
-    from hub.schools import get_school
-
     school = get_school(hub, school_id)
     email = check_email(email)
     first, last = " ".join(first_name.split()), " ".join(last_name.split())
@@ -205,8 +184,6 @@ def search_accounts(
 ) -> tuple[int, list[dict[str, Any]]]:
     """(how many match, one page of them by email): ``text`` matches any part of the email,
     first or last name (case-insensitively); ``role``/``status`` narrow it."""
-    from sqlalchemy import func, or_
-
     conditions = [_membership.c.school_id == school_id]
     if role is not None:
         if role not in ROLES:
@@ -235,13 +212,11 @@ def search_accounts(
     with hub.engine.connect() as conn:
         total = int(conn.execute(count).scalar_one())
         rows = conn.execute(query.offset(offset).limit(limit)).tuples().all()
-    return total, [account_json(*row) for row in rows]
+    return total, [account_doc(*row) for row in rows]
 
 
 def role_counts(hub: Hub, *, school_id: str) -> dict[str, int]:
     """Active accounts per role at a school (an admin who is also a teacher counts in both)."""
-    from sqlalchemy import func
-
     query = (
         select(_membership.c.roles, func.count())
         .where(_membership.c.school_id == school_id, _membership.c.status == ACTIVE)

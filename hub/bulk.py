@@ -8,15 +8,47 @@ must already be in the driver's form: see :func:`timestamp`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table
+
+from hub.models import Account, Membership
 
 # SQLite binds at most 32,766 values per statement; PostgreSQL 65,535.
 MAX_VALUES = 30_000
 MAX_ROWS = 1_000
+LOOKUP_CHUNK = 900
+"""Values per IN (...) lookup: well under every database's bound-parameter limit."""
+WRITE_CHUNK = 5000
+"""Rows per executemany batch: bounds the memory of parameter lists on very large rosters."""
+
+account_table = Account.__table__  # type: ignore[attr-defined]
+membership_table = Membership.__table__  # type: ignore[attr-defined]
+
+ACCOUNT_COLUMNS = ("email", "first_name", "last_name", "password_hash", "created_at", "updated_at")
+"""The columns a new account row is inserted with (by a sync or an upload)."""
+MEMBERSHIP_COLUMNS = (
+    "account_id",
+    "school_id",
+    "roles",
+    "status",
+    "integration_id",
+    "source",
+    "external_id",
+    "record_hash",
+    "created_at",
+    "updated_at",
+)
+"""The columns a new membership row is inserted with (by a sync or an upload)."""
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def timestamp(conn: Connection, moment: datetime) -> Any:

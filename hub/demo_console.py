@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -105,18 +106,18 @@ def connect_google(
     school_id: str,
     person: dict[str, str],
     existing: str | None,
+    app_for: Callable[[Hub], Any],
 ) -> str:
     """Sign in to a console served on loopback as ``person``, press Set up Google Workspace
     (or Reconnect for ``existing``), choose the sync admin on the consent page and Allow.
+    ``app_for`` builds the app the service serves (the console with it) for a hub.
     Returns the integration's id."""
-    from hub.api import create_app
-
     port = free_port()
     console_url = f"http://127.0.0.1:{port}"
     overrides = {**google.oauth_client_settings(sandbox_url), "public_url": console_url}
     settings = Settings.model_validate({**hub.settings.model_dump(), **overrides})
     consent_hub = Hub(settings=settings, engine=hub.engine, pm=hub.pm)
-    server = LoopbackServer(create_app(consent_hub, worker=False, scheduler=False), port=port)
+    server = LoopbackServer(app_for(consent_hub), port=port)
     server.start()
     try:
         with httpx.Client(base_url=console_url, timeout=30) as browser:

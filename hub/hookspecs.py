@@ -22,7 +22,9 @@ each function marked ``@hookimpl`` names a hook below: a misspelt hook name stop
 (load heavy client libraries on first use): most CLI commands import it.
 
 The provider contract itself, and every rule a provider must know, is :mod:`hub.provider`;
-``docs/plugins.md`` is the plugin author's guide.
+``docs/plugins.md`` is the plugin author's guide. Besides providers, a plugin may listen for
+runs that end (:func:`rosterhub_run_finished`): the Slack app's support-channel notices are
+such a plugin (``bots.notify``), so the engine and the runs never import a chat bot.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ import pluggy
 from hub import PROJECT
 
 if TYPE_CHECKING:
+    from hub.config import Settings
     from hub.provider import Provider
+    from hub.schema import RunOutcome
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 
@@ -49,4 +53,21 @@ def rosterhub_register_providers() -> list[type[Provider]]:  # type: ignore[empt
     registers nothing. Two different classes with the same ``name`` are a configuration error
     that stops start-up; the same class returned twice counts once. The hub instantiates a
     provider itself, once per run or check, so registering must not connect anywhere.
+    """
+
+
+@hookspec
+def rosterhub_run_finished(outcome: RunOutcome, settings: Settings) -> None:
+    """Told that a run has ended; return nothing.
+
+    Called once for each run that reaches an end state (``succeeded``, ``failed``, ``held``,
+    ``dry_run`` or ``superseded``), after that state is committed, in the process that ended
+    it: the worker that executed it, the CLI that ran ``rosterhub sync``, the scheduler that
+    found its worker dead, or whoever approved it; so every trigger (schedule, CLI, API, chat)
+    is announced the same way. ``outcome`` is a :class:`hub.schema.RunOutcome`: the run as
+    ``GET /api/v1/runs/{id}`` shows it, its provider and the schools its integration feeds;
+    ``settings`` are the hub's. Every plugin that implements it is called; an implementation
+    that raises is logged and the ones after it are skipped, and the run stays as it ended,
+    so handle your own errors. It runs on the thread that ended the run: return promptly
+    (bounded network timeouts) or hand the work to a thread of your own.
     """

@@ -21,6 +21,8 @@ from hub.errors import ConfigError, HubError, UsageError
 from hub.models import Integration, Membership, Run, RunIssue, Upload, utcnow
 from hub.provider import Provider
 from hub.schedule import DEFAULT_SCHEDULE, normalize_schedule
+from hub.schema import IntegrationOut
+from hub.schools import get_school
 from hub.scrub import Scrubber
 
 COMMON_KEYS = ("schedule", "max_deactivate_percent", "admin_implies_teacher")
@@ -93,8 +95,6 @@ def create_integration(
     secrets: dict[str, Any],
     actor: str,
 ) -> Integration:
-    from hub.schools import get_school
-
     school = get_school(hub, school_id)
     cls = hub.registry.get(provider)
     common, own = _split_common(settings)
@@ -293,9 +293,9 @@ def check_integration(hub: Hub, integration_id: str) -> dict[str, Any]:
     }
 
 
-def integration_json(hub: Hub, integration: Integration) -> dict[str, Any]:
-    from hub import runs  # the engine imports this module
-
+def integration_out(hub: Hub, integration: Integration) -> IntegrationOut:
+    """An integration with its last run (:class:`hub.schema.IntegrationOut`); which secrets
+    are set, never their values."""
     with hub.session() as session:
         last = session.exec(
             select(Run)
@@ -303,24 +303,18 @@ def integration_json(hub: Hub, integration: Integration) -> dict[str, Any]:
             .order_by(col(Run.created_at).desc())
             .limit(1)
         ).first()
-    last_run = None
-    if last is not None:
-        last_run = runs.run_json(hub, last)
-        last_run.pop("issues", None)
     cls = hub.registry.get(integration.provider)
     stored = hub.vault.decrypt_json(integration.secrets) if integration.secrets else {}
-    return {
-        "id": integration.id,
-        "provider": integration.provider,
-        "school_id": integration.school_id,
-        "enabled": integration.enabled,
-        "schedule": integration.schedule,
-        "last_run": last_run,
-        "settings": dict(integration.settings),
-        "secrets_set": sorted(k for k in cls.secret_keys() if k in stored),
-        "max_deactivate_percent": integration.max_deactivate_percent,
-        "admin_implies_teacher": integration.admin_implies_teacher,
-    }
+    return IntegrationOut.from_row(
+        integration,
+        last_run=last,
+        secrets_set=[k for k in cls.secret_keys() if k in stored],
+    )
+
+
+def integration_json(hub: Hub, integration: Integration) -> dict[str, Any]:
+    """:func:`integration_out` as a plain document (the CLI's ``--json``)."""
+    return integration_out(hub, integration).model_dump()
 
 
 def rotate_keys(hub: Hub, *, actor: str = "cli") -> int:

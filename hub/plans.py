@@ -1,6 +1,6 @@
 """What a run's stored plan would change, person by person, and discarding a held one.
 
-A preview (a dry run) and a held run keep their :class:`hub.sync.Plan` compressed in
+A preview (a dry run) and a held run keep their :class:`hub.engine.plan.Plan` compressed in
 ``Run.plan``. The plan holds ids and the new values only, so a page of it is joined with the
 accounts and memberships it names to say who each person is and which fields would change.
 Only the page shown is looked up: a 100,000-person plan is decoded once (and kept for the next
@@ -19,9 +19,9 @@ from sqlalchemy import bindparam, select, update
 
 from hub import audit
 from hub.context import Hub
+from hub.engine.plan import Plan
 from hub.errors import UsageError
 from hub.models import ACTIVE, Account, Membership, Run, utcnow
-from hub.sync import Plan
 
 KINDS = ("created", "updated", "reactivated", "deactivated", "skipped")
 CACHED_PLANS = 2

@@ -3,8 +3,12 @@
 Embedded default: a SQLite file beside the database, consumed by a worker thread inside
 ``rosterhub serve``. With ``ROSTERHUB_BROKER_URL=redis://…``: Redis, consumed by any number of
 ``rosterhub worker`` processes. The database stays the source of truth: a message is only a
-hint to go and execute a run, and :func:`hub.worker.execute_run` claims the run atomically,
-so a message delivered twice (or re-sent for a run that looked lost) executes it once.
+hint to go and execute a run, and :func:`hub.runs.execution.execute_run` claims the run
+atomically, so a message delivered twice (or re-sent for a run that looked lost) executes it
+once.
+
+This module is transport only: it knows nothing of what a run is. Runs are asked for through
+:func:`hub.runs.submission.submit`, and :class:`hub.worker.Worker` takes the ids off the queue.
 """
 
 from __future__ import annotations
@@ -19,12 +23,11 @@ from redis import ConnectionPool
 from sqlalchemy.engine import make_url
 
 from hub.db import create_private_file
-from hub.errors import ConfigError, Unavailable
+from hub.errors import ConfigError
 
 if TYPE_CHECKING:
     from hub.config import Settings
     from hub.context import Hub
-    from hub.models import Run
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +71,10 @@ def make_huey(settings: Settings, *, name: str | None = None) -> Huey:
 
 
 class RunQueue:
-    """One Huey instance with the single task it carries: execute run ``run_id``."""
+    """One Huey instance with the single task it carries: execute run ``run_id``.
+
+    Messages are taken off by :class:`hub.worker.Worker`, which executes the run itself; the
+    task's own body is never the way a run executes."""
 
     def __init__(self, hub: Hub, huey: Huey | None = None) -> None:
         self.hub = hub
@@ -86,9 +92,8 @@ class RunQueue:
             wakeup.set()
 
     def _execute(self, run_id: str) -> None:
-        from hub.worker import execute_run
-
-        execute_run(self.hub, run_id)
+        msg = f"run {run_id}: run ids are executed by 'rosterhub worker', not by a Huey consumer"
+        raise RuntimeError(msg)
 
     def pending(self) -> int:
         return int(self.huey.pending_count())
@@ -118,47 +123,6 @@ def set_queue(hub: Hub, queue: RunQueue | None) -> None:
             hub.__dict__.pop(_ATTRIBUTE, None)
         else:
             hub.__dict__[_ATTRIBUTE] = queue
-
-
-def submit(
-    hub: Hub,
-    *,
-    integration_id: str,
-    trigger: str,
-    dry_run: bool = False,
-    full: bool = False,
-    force: bool = False,
-    actor: str | None = None,
-) -> Run:
-    """Ask for a run and queue it; a run already queued or running is returned instead.
-
-    If the queue cannot take it, the new run is failed at once (so no ``queued`` row is left
-    that no queue holds, and the next request makes a fresh run) and :class:`Unavailable`
-    says why."""
-    from hub import runs
-
-    queue = get_queue(hub)  # a bad broker setting fails here, before any run exists
-    run, created = runs.request_run(
-        hub,
-        integration_id=integration_id,
-        trigger=trigger,
-        dry_run=dry_run,
-        full=full,
-        force=force,
-        actor=actor,
-    )
-    if created:
-        try:
-            queue.enqueue(run.id)
-        except Exception as exc:  # noqa: BLE001 - whatever the broker raised, nothing holds the run
-            log.warning("run %s: the run queue cannot be reached", run.id, exc_info=True)
-            reason = unreachable(hub, exc)
-            if runs.fail_unqueued(hub, run, f"{reason}; nothing ran"):
-                msg = f"{reason}; the sync was not started, try again when the queue is back"
-                raise Unavailable(msg) from None
-            return runs.get_run(hub, run.id)  # the message got through after all: it runs
-        log.info("run %s queued for integration %s (%s)", run.id, integration_id, trigger)
-    return run
 
 
 def unreachable(hub: Hub, exc: BaseException) -> str:

@@ -16,11 +16,12 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from hub import audit, queue
+from hub import audit
 from hub.context import Hub
 from hub.errors import HubError, UsageError
 from hub.integrations import list_integrations
 from hub.models import ResyncRequest, School, utcnow
+from hub.runs import RunRequest, submit
 
 log = logging.getLogger(__name__)
 
@@ -134,9 +135,8 @@ def approve_request(
         if not integration.enabled:
             continue
         try:
-            runs.append(
-                queue.submit(hub, integration_id=integration.id, trigger=trigger, actor=actor)
-            )
+            request = RunRequest(integration_id=integration.id, trigger=trigger, actor=actor)
+            runs.append(submit(hub, request).run)
         except HubError as exc:
             failures.append(f"{integration.provider} {integration.id}: {exc}")
     if not _decide(hub, row.id, status=APPROVED, actor=actor, run_ids=[r.id for r in runs]):

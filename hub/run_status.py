@@ -1,5 +1,6 @@
-"""The statuses a run can have, defined once for the engine, the worker, the CLI, the API and
-chat (a run's ``status`` in every JSON document is one of :data:`STATUSES`).
+"""The statuses a run can have and what a run counts, defined once for the engine, the worker,
+the CLI, the API and chat (a run's ``status`` in every JSON document is one of
+:data:`STATUSES`, its ``counts`` have exactly the keys :data:`COUNT_KEYS`).
 
 ``queued -> running -> succeeded | failed | held | dry_run``; a ``held`` run waits for
 approval and ends ``succeeded`` (or ``failed``) when approved, or ``superseded`` when a newer
@@ -25,3 +26,6 @@ STATUSES = (*ACTIVE, *ENDED)
 SUPERSEDING = (SUCCEEDED, HELD, SUPERSEDED)
 """A run that ended in one of these after a held run makes that held run's plan out of date:
 it applied changes, or it holds a newer plan (``superseded`` counts: it was held later)."""
+
+COUNT_KEYS = ("created", "updated", "deactivated", "reactivated", "unchanged", "skipped")
+"""What a run counts, per person; every run's ``counts`` has exactly these keys."""

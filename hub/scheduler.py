@@ -22,8 +22,9 @@ from hub.context import Hub
 from hub.errors import HubError
 from hub.models import Integration, Run, utcnow
 from hub.queue import RunQueue
+from hub.runs import RunRequest, reap_stale_runs, requeue_lost_runs, submit, waiting_runs
+from hub.runs.queries import WAIT_WARNING
 from hub.schedule import parse_schedule
-from hub.worker import WAIT_WARNING, reap_stale_runs, requeue_lost_runs, waiting_runs
 
 log = logging.getLogger(__name__)
 
@@ -99,31 +100,35 @@ def tick(
     A due run the queue could not take stays queued (its occurrence must not be lost) and
     goes into ``unsent``; every tick sends those again first, so they go out as soon as the
     queue is back."""
-    from hub import runs
-
     now = now or utcnow()
     result = TickResult(reaped=reap_stale_runs(hub, now=now))
     if unsent:
         result.requeued.extend(_send(queue, sorted(unsent), unsent))
     for integration_id, when in due_runs(hub, now=now):
+        request = RunRequest(
+            integration_id, trigger="schedule", actor="schedule", scheduled_for=when
+        )
         try:
-            run, created = runs.request_run(
-                hub,
-                integration_id=integration_id,
-                trigger="schedule",
-                actor="schedule",
-                scheduled_for=when,
-            )
+            submitted = submit(hub, request, queue=queue)
         except IntegrityError:
             continue  # another scheduler requested this occurrence first
         except HubError as exc:
             log.warning("scheduled run of %s not requested: %s", integration_id, exc)
             continue
-        if created and _send(queue, [run.id], unsent):
-            result.queued.append(run.id)
-            log.info(
-                "scheduled run %s queued for %s (%s)", run.id, integration_id, when.isoformat()
+        run = submitted.run
+        if not submitted.created:
+            continue
+        if not submitted.sent:
+            log.warning(
+                "run %s could not be queued (the run queue cannot be reached); "
+                "it is sent again on the next tick",
+                run.id,
             )
+            if unsent is not None:
+                unsent.add(run.id)
+            continue
+        result.queued.append(run.id)
+        log.info("scheduled run %s queued for %s (%s)", run.id, integration_id, when.isoformat())
     result.requeued.extend(requeue_lost_runs(hub, queue, now=now, recently=resent))
     waiting = waiting_runs(hub, now=now)
     result.waiting = waiting.count

@@ -12,6 +12,7 @@ from hub import audit
 from hub.context import Hub
 from hub.errors import UsageError
 from hub.models import School
+from hub.schema import SchoolOut
 
 
 def _check_timezone(name: str) -> str:
@@ -71,4 +72,5 @@ def list_schools(hub: Hub, *, only_school_id: str | None = None) -> list[School]
 
 
 def school_json(school: School) -> dict[str, Any]:
-    return {"id": school.id, "name": school.name, "timezone": school.timezone}
+    """:class:`hub.schema.SchoolOut` as a plain document."""
+    return SchoolOut.from_row(school).model_dump()

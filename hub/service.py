@@ -1,20 +1,15 @@
-"""The long-running side of the hub: ``rosterhub serve`` and ``rosterhub worker``.
+"""The long-running side of the hub: the worker thread and the scheduler of one process.
 
 Embedded default (no ``ROSTERHUB_BROKER_URL``): ``serve`` runs the HTTP API, one worker thread
 on the SQLite queue file and the scheduler, all in one process. Scaled out: ``serve`` only
 answers HTTP and queues runs in Redis; ``rosterhub worker`` processes (any number, any
-machine) execute them, and exactly one of them is started with ``--schedule``.
+machine) execute them, and exactly one of them is started with ``--schedule``. The processes
+themselves are started by :mod:`hub.server`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import sys
-import threading
-from collections.abc import Callable
-from types import FrameType
 from typing import Any
 
 from hub.config import get_settings
@@ -29,6 +24,7 @@ from hub.worker import Worker
 log = logging.getLogger(__name__)
 
 STOP_TIMEOUT = 30.0
+"""Seconds a stopping service waits for the run in hand."""
 
 
 def open_service_hub(*, command: str | None = None) -> Hub:
@@ -110,97 +106,3 @@ class Service:
         if "queue_error" in report:
             report["status"] = "degraded"
         return report
-
-
-def _configure_logging() -> None:
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(
-            level=logging.INFO,
-            stream=sys.stderr,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
-
-
-def _log_config() -> dict[str, Any]:
-    """uvicorn's logging with the access log on stderr too: stdout is reserved for the
-    command's own output (``--json``)."""
-    import copy
-
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    for handler in config["handlers"].values():
-        handler["stream"] = "ext://sys.stderr"
-    return config
-
-
-def serve_main(
-    host: str = "127.0.0.1", port: int = 8000, *, ready: Callable[[], None] | None = None
-) -> None:
-    """``rosterhub serve``: the API, Slack routes, and (embedded) worker and scheduler."""
-    import uvicorn
-
-    from hub.api import create_app
-
-    class Server(uvicorn.Server):
-        """Returns normally after a SIGTERM/SIGINT shutdown (uvicorn would re-raise the
-        signal), so ``rosterhub serve`` ends with its own exit status."""
-
-        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-            super().handle_exit(sig, frame)
-            captured = getattr(self, "_captured_signals", None)
-            if isinstance(captured, list):
-                captured.clear()
-
-    _configure_logging()
-    hub = open_service_hub(command="serve")
-    if ready is not None:
-        ready()
-    try:
-        app = create_app(hub)
-        config = uvicorn.Config(
-            app, host=host, port=port, log_level="info", lifespan="on", log_config=_log_config()
-        )
-        server = Server(config)
-        server.run()
-        if not server.started:
-            msg = f"could not serve on {host}:{port} (is the port in use?)"
-            raise HubError(msg)
-    finally:
-        hub.engine.dispose()
-
-
-def worker_main(schedule: bool = False, *, ready: Callable[[], None] | None = None) -> None:
-    """``rosterhub worker [--schedule]``: consume the queue until SIGTERM/SIGINT."""
-    _configure_logging()
-    hub = open_service_hub(command="worker")
-    if ready is not None:
-        ready()
-    if not hub.settings.broker_url:
-        log.warning(
-            "ROSTERHUB_BROKER_URL is not set: this worker consumes the local queue file; "
-            "do not also run 'rosterhub serve' on this database"
-        )
-    stop = threading.Event()
-    previous: dict[int, Any] = {}
-
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        if stop.is_set():  # a second signal: stop now
-            signal.signal(signum, previous.get(signum, signal.SIG_DFL))
-            os.kill(os.getpid(), signum)
-            return
-        log.info("signal %d: finishing the current run, taking no new ones", signum)
-        stop.set()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        previous[signum] = signal.signal(signum, on_signal)
-    service = Service(hub, worker=True, scheduler=schedule).start()
-    try:
-        while not stop.wait(1.0):
-            if service.worker is not None and not service.worker.alive:
-                log.error("the worker thread stopped unexpectedly")
-                break
-    finally:
-        service.stop(timeout=STOP_TIMEOUT)
-        hub.engine.dispose()

@@ -18,7 +18,9 @@ from sqlmodel import col, select
 from hub import audit
 from hub.context import Hub
 from hub.errors import UsageError
-from hub.models import ApiToken, iso, utcnow
+from hub.models import ApiToken, utcnow
+from hub.schema import TokenOut
+from hub.schools import resolve_school
 
 DISTRICT_IT = "district_it"
 SUPPORT = "support"
@@ -38,8 +40,6 @@ def create_token(
     hub: Hub, *, role: str, school_id: str | None = None, actor: str
 ) -> tuple[ApiToken, str]:
     """Make a token; the returned text is the only time it exists outside the caller."""
-    from hub.schools import resolve_school
-
     role = role.strip().lower()
     if role not in TOKEN_ROLES:
         msg = f"unknown token role '{role}' (district_it, support or school_admin)"
@@ -88,16 +88,8 @@ def authenticate(hub: Hub, token: str) -> ApiToken | None:
 
 
 def token_json(row: ApiToken) -> dict[str, Any]:
-    """What may be shown about a token: never the token, nor its hash. ``district_id`` is
-    null until tokens can be limited to a district."""
-    return {
-        "id": row.id,
-        "role": row.role,
-        "school_id": row.school_id,
-        "district_id": None,
-        "created_at": iso(row.created_at),
-        "last_used_at": iso(row.last_used_at),
-    }
+    """:class:`hub.schema.TokenOut` as a plain document: never the token, nor its hash."""
+    return TokenOut.from_row(row).model_dump()
 
 
 def list_tokens(hub: Hub) -> list[ApiToken]:

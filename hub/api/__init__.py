@@ -1,11 +1,12 @@
 """The HTTP API (FastAPI). :func:`create_app` is the only way in: it takes a hub (tests, the
 ``serve`` command) or opens one from the environment, and its lifespan starts and stops the
-embedded worker and scheduler."""
+embedded worker and scheduler. Other surfaces' routes (Slack, the console) are handed to it
+by the caller; the API itself imports no other surface."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -26,6 +27,7 @@ from hub.api.deps import plain_parameters
 from hub.api.errors import BodyLimit, error_responses, install_handlers
 from hub.console import router as console_router
 from hub.context import Hub
+from hub.service import Service, open_service_hub
 
 log = logging.getLogger("hub.api")
 
@@ -43,32 +45,41 @@ def api_router() -> APIRouter:
     return router
 
 
-def _include_slack(app: FastAPI, hub: Hub) -> None:
-    try:
-        from bots.slack import create_slack_router
-    except ImportError:
-        log.warning("Slack is configured but the Slack app is not installed; Slack routes are off")
-        return
-    try:
-        router = create_slack_router(hub)
-    except Exception:  # the API must come up even when the Slack app cannot
-        log.exception("the Slack app could not be set up; Slack routes are off")
-        return
-    app.include_router(router)
-    app.openapi_schema = None
-    log.info("Slack routes enabled at /slack/events")
+RouterFactory = Callable[[Hub], APIRouter | None]
+"""Another surface's routes, made once the hub is open (``None``: that surface is not
+configured, mount nothing)."""
+
+
+def _include(app: FastAPI, hub: Hub, routers: Iterable[RouterFactory]) -> None:
+    for make in routers:
+        name = getattr(make, "__qualname__", repr(make))
+        try:
+            router = make(hub)
+        except Exception:  # the API must come up even when another surface cannot
+            log.exception("%s could not be set up; its routes are off", name)
+            continue
+        if router is None:
+            continue
+        app.include_router(router)
+        app.openapi_schema = None
+        log.info("routes of %s enabled", name)
 
 
 def create_app(
-    hub: Hub | None = None, *, worker: bool | None = None, scheduler: bool | None = None
+    hub: Hub | None = None,
+    *,
+    worker: bool | None = None,
+    scheduler: bool | None = None,
+    routers: Iterable[RouterFactory] = (),
 ) -> FastAPI:
     """The app. ``worker``/``scheduler`` default to on without a broker (the embedded
-    default) and off with one (``rosterhub worker`` processes do that work)."""
+    default) and off with one (``rosterhub worker`` processes do that work). ``routers``
+    are the other surfaces' routes, given by the caller (:mod:`hub.server`): this factory
+    knows only the API."""
+    routers = tuple(routers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from hub.service import Service, open_service_hub
-
         the_hub = hub if hub is not None else open_service_hub()
         app.state.hub = the_hub
         embedded = not the_hub.settings.broker_url
@@ -78,8 +89,7 @@ def create_app(
             scheduler=embedded if scheduler is None else scheduler,
         )
         app.state.service = service.start()
-        if the_hub.settings.slack_enabled:
-            _include_slack(app, the_hub)
+        _include(app, the_hub, routers)
         try:
             yield
         finally:

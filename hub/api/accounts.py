@@ -11,6 +11,7 @@ from hub import accounts
 from hub.api.deps import HubDep, PrincipalDep
 from hub.api.errors import error_responses
 from hub.api.scope import visible_school
+from hub.schema import AccountOut
 
 router = APIRouter(tags=["accounts"])
 
@@ -18,6 +19,7 @@ router = APIRouter(tags=["accounts"])
 @router.get(
     "/schools/{school_id}/accounts",
     summary="A school's accounts, by email",
+    response_model=list[AccountOut],
     responses=error_responses(404, 422),
 )
 def list_accounts(

@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from hub.api.deps import HubDep
-from hub.worker import WAIT_WARNING, waiting_runs
+from hub.runs import waiting_runs
+from hub.runs.queries import WAIT_WARNING
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)

@@ -5,20 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, status
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from hub import integrations, queue
+from hub import integrations, runs
 from hub.api.deps import OPERATORS, WRITERS, HubDep, PrincipalDep, not_found
 from hub.api.errors import error_responses
 from hub.api.scope import visible_integration
 from hub.errors import UsageError
 from hub.models import School
+from hub.schema import IntegrationOut, RunOut, SettingValue
 from hub.text import PlainText
 
 router = APIRouter(tags=["integrations"])
-
-SettingValue = str | int | float | bool | None
 
 
 class IntegrationIn(BaseModel):
@@ -51,14 +49,14 @@ def _plain(secrets: dict[str, SecretStr] | None) -> dict[str, str] | None:
 
 
 @router.get("/integrations", summary="Integrations this token can see, with their last run")
-def list_integrations(hub: HubDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+def list_integrations(hub: HubDep, principal: PrincipalDep) -> list[IntegrationOut]:
     if principal.role == "school_admin":
         if principal.school_id is None:
             return []
         rows = integrations.list_integrations(hub, school_id=principal.school_id)
     else:
         rows = integrations.list_integrations(hub)
-    return [integrations.integration_json(hub, row) for row in rows]
+    return [integrations.integration_out(hub, row) for row in rows]
 
 
 @router.post(
@@ -67,7 +65,7 @@ def list_integrations(hub: HubDep, principal: PrincipalDep) -> list[dict[str, An
     summary="Connect a school to a provider",
     responses=error_responses(403, 404, 413, 422),
 )
-def create_integration(body: IntegrationIn, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
+def create_integration(body: IntegrationIn, hub: HubDep, principal: PrincipalDep) -> IntegrationOut:
     principal.require(*WRITERS)
     with hub.session() as session:
         if session.get(School, body.school_id) is None:
@@ -84,7 +82,7 @@ def create_integration(body: IntegrationIn, hub: HubDep, principal: PrincipalDep
         secrets=_plain(body.secrets) or {},
         actor=principal.actor,
     )
-    return integrations.integration_json(hub, integration)
+    return integrations.integration_out(hub, integration)
 
 
 @router.get(
@@ -92,9 +90,9 @@ def create_integration(body: IntegrationIn, hub: HubDep, principal: PrincipalDep
     summary="One integration and its last run",
     responses=error_responses(404, 422),
 )
-def get_integration(integration_id: str, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
+def get_integration(integration_id: str, hub: HubDep, principal: PrincipalDep) -> IntegrationOut:
     integration = visible_integration(hub, principal, integration_id)
-    return integrations.integration_json(hub, integration)
+    return integrations.integration_out(hub, integration)
 
 
 @router.patch(
@@ -104,7 +102,7 @@ def get_integration(integration_id: str, hub: HubDep, principal: PrincipalDep) -
 )
 def update_integration(
     integration_id: str, body: IntegrationPatch, hub: HubDep, principal: PrincipalDep
-) -> dict[str, Any]:
+) -> IntegrationOut:
     integration = visible_integration(hub, principal, integration_id)
     if body.settings is not None or body.secrets is not None:
         principal.require(*WRITERS)
@@ -118,7 +116,7 @@ def update_integration(
         enabled=body.enabled,
         actor=principal.actor,
     )
-    return integrations.integration_json(hub, updated)
+    return integrations.integration_out(hub, updated)
 
 
 @router.delete(
@@ -151,21 +149,19 @@ def sync(
     dry_run: bool = Query(False, description="Compute counts and issues; write nothing"),
     full: bool = Query(False, description="Read the whole roster even when incremental"),
     force: bool = Query(False, description="Apply even if a safeguard would hold the run"),
-) -> JSONResponse:
-    from hub import runs
-
+) -> RunOut:
     integration = visible_integration(hub, principal, integration_id)
     principal.require(*OPERATORS)
-    run = queue.submit(
-        hub,
-        integration_id=integration.id,
+    request = runs.RunRequest(
+        integration.id,
         trigger="api",
         dry_run=dry_run,
         full=full,
         force=force,
         actor=principal.actor,
     )
-    return JSONResponse(runs.run_json(hub, run), status_code=status.HTTP_202_ACCEPTED)
+    run = runs.submit(hub, request).run
+    return runs.run_out(hub, run)
 
 
 @router.post(

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 
+from hub import runs
 from hub.api.deps import OPERATORS, HubDep, PrincipalDep
 from hub.api.errors import error_responses
 from hub.api.scope import visible_integration, visible_run
+from hub.schema import RunOut
 
 router = APIRouter(tags=["runs"])
-
-
-def _engine() -> Any:
-    from hub import runs
-
-    return runs
 
 
 @router.get(
@@ -30,15 +23,14 @@ def list_runs(
     principal: PrincipalDep,
     integration_id: str | None = Query(None, max_length=64),
     limit: int = Query(100, ge=1, le=1000),
-) -> JSONResponse:
-    runs = _engine()
+) -> list[RunOut]:
     school_id = principal.school_id if principal.role == "school_admin" else None
     if principal.role == "school_admin" and school_id is None:
-        return JSONResponse([])
+        return []
     if integration_id is not None:
         integration_id = visible_integration(hub, principal, integration_id).id
     found = runs.list_runs(hub, integration_id=integration_id, school_id=school_id, limit=limit)
-    return JSONResponse(runs.runs_json(hub, found))
+    return runs.run_outs(hub, found)
 
 
 @router.get(
@@ -46,9 +38,8 @@ def list_runs(
     summary="One run with its counts and issues",
     responses=error_responses(404, 422),
 )
-def get_run(run_id: str, hub: HubDep, principal: PrincipalDep) -> JSONResponse:
-    runs = _engine()
-    return JSONResponse(runs.run_json(hub, visible_run(hub, principal, run_id)))
+def get_run(run_id: str, hub: HubDep, principal: PrincipalDep) -> RunOut:
+    return runs.run_out(hub, visible_run(hub, principal, run_id))
 
 
 @router.post(
@@ -56,8 +47,7 @@ def get_run(run_id: str, hub: HubDep, principal: PrincipalDep) -> JSONResponse:
     summary="Apply a held run",
     responses=error_responses(403, 404, 422),
 )
-def approve(run_id: str, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
-    runs = _engine()
+def approve(run_id: str, hub: HubDep, principal: PrincipalDep) -> RunOut:
     run = visible_run(hub, principal, run_id)
     principal.require(*OPERATORS)
-    return dict(runs.run_json(hub, runs.approve(hub, run.id, actor=principal.actor)))
+    return runs.run_out(hub, runs.approve(hub, run.id, actor=principal.actor))

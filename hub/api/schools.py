@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,6 +10,7 @@ from hub.api.deps import WRITERS, HubDep, PrincipalDep
 from hub.api.errors import error_responses
 from hub.api.scope import visible_school
 from hub.errors import UsageError
+from hub.schema import SchoolOut
 from hub.text import PlainText
 
 router = APIRouter(tags=["schools"])
@@ -25,11 +24,11 @@ class SchoolIn(BaseModel):
 
 
 @router.get("/schools", summary="Schools this token can see")
-def list_schools(hub: HubDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+def list_schools(hub: HubDep, principal: PrincipalDep) -> list[SchoolOut]:
     only = principal.school_id if principal.role == "school_admin" else None
     if principal.role == "school_admin" and only is None:
         return []
-    return [schools.school_json(s) for s in schools.list_schools(hub, only_school_id=only)]
+    return [SchoolOut.from_row(s) for s in schools.list_schools(hub, only_school_id=only)]
 
 
 @router.post(
@@ -38,7 +37,7 @@ def list_schools(hub: HubDep, principal: PrincipalDep) -> list[dict[str, Any]]:
     summary="Add a school",
     responses=error_responses(403, 409, 413, 422),
 )
-def create_school(body: SchoolIn, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
+def create_school(body: SchoolIn, hub: HubDep, principal: PrincipalDep) -> SchoolOut:
     principal.require(*WRITERS)
     try:
         school = schools.create_school(
@@ -48,9 +47,9 @@ def create_school(body: SchoolIn, hub: HubDep, principal: PrincipalDep) -> dict[
         if "already exists" in str(exc):
             raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
         raise
-    return schools.school_json(school)
+    return SchoolOut.from_row(school)
 
 
 @router.get("/schools/{school_id}", summary="One school", responses=error_responses(404, 422))
-def get_school(school_id: str, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
-    return schools.school_json(visible_school(hub, principal, school_id))
+def get_school(school_id: str, hub: HubDep, principal: PrincipalDep) -> SchoolOut:
+    return SchoolOut.from_row(visible_school(hub, principal, school_id))

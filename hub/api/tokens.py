@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,6 +12,7 @@ from hub.api.deps import HubDep, PrincipalDep, not_found
 from hub.api.errors import error_responses
 from hub.errors import UsageError
 from hub.models import School
+from hub.schema import TokenCreated, TokenOut, TokenRevoked
 from hub.tokens import DISTRICT_IT
 
 router = APIRouter(tags=["tokens"])
@@ -31,9 +32,9 @@ class TokenIn(BaseModel):
     summary="API tokens: role, school, created, last used (never the token)",
     responses=error_responses(403),
 )
-def list_tokens(hub: HubDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+def list_tokens(hub: HubDep, principal: PrincipalDep) -> list[TokenOut]:
     principal.require(DISTRICT_IT)
-    return [tokens.token_json(row) for row in tokens.list_tokens(hub)]
+    return [TokenOut.from_row(row) for row in tokens.list_tokens(hub)]
 
 
 @router.post(
@@ -42,7 +43,7 @@ def list_tokens(hub: HubDep, principal: PrincipalDep) -> list[dict[str, Any]]:
     summary="Make an API token; the answer is the only time it is shown",
     responses=error_responses(403, 404, 413, 422),
 )
-def create_token(body: TokenIn, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
+def create_token(body: TokenIn, hub: HubDep, principal: PrincipalDep) -> TokenCreated:
     principal.require(DISTRICT_IT)
     if body.school_id is not None:
         with hub.session() as session:
@@ -51,7 +52,7 @@ def create_token(body: TokenIn, hub: HubDep, principal: PrincipalDep) -> dict[st
     row, secret = tokens.create_token(
         hub, role=body.role, school_id=body.school_id, actor=principal.actor
     )
-    return {"token": secret, **tokens.token_json(row)}
+    return TokenCreated(token=secret, **TokenOut.from_row(row).model_dump())
 
 
 @router.delete(
@@ -59,10 +60,10 @@ def create_token(body: TokenIn, hub: HubDep, principal: PrincipalDep) -> dict[st
     summary="Revoke an API token: requests made with it are refused from now on",
     responses=error_responses(403, 404, 422),
 )
-def revoke_token(token_id: str, hub: HubDep, principal: PrincipalDep) -> dict[str, Any]:
+def revoke_token(token_id: str, hub: HubDep, principal: PrincipalDep) -> TokenRevoked:
     principal.require(DISTRICT_IT)
     try:
         row = tokens.revoke_token(hub, token_id, actor=principal.actor)
     except UsageError:  # the only refusal: no such token
         not_found("token", token_id)
-    return {"id": row.id, "revoked": True}
+    return TokenRevoked(id=row.id, revoked=True)

@@ -21,7 +21,7 @@ from hub.cli.output import (
 )
 from hub.cli.progress import SyncProgress
 from hub.cli.runtime import actor, cli_hub
-from hub.sync import COUNT_KEYS
+from hub.run_status import COUNT_KEYS
 
 runs_app = group("runs", "See, and approve, sync runs.")
 
@@ -130,17 +130,17 @@ def sync(
         target = integrations.get_integration(hub, integration)
         label = f"sync {target.provider} {target.id}"
         with SyncProgress(label) as progress:
-            run = runs.sync_now(
-                hub,
-                integration_id=target.id,
+            request = runs.RunRequest(
+                target.id,
                 trigger="manual",
                 dry_run=dry_run,
                 full=full,
                 force=force,
                 actor=actor(),
-                progress=progress,
-                waiting=progress.waiting,
             )
+            run = runs.submit(
+                hub, request, here=True, progress=progress, waiting=progress.waiting
+            ).run
         doc = runs.run_json(hub, run)
     _finish(doc, json_mode=json_mode)
 

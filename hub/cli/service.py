@@ -1,6 +1,6 @@
 """``rosterhub serve``, ``rosterhub worker`` and ``rosterhub demo``.
 
-``serve`` and ``worker`` are thin: the service lives in :mod:`hub.service` (imported only when
+``serve`` and ``worker`` are thin: the processes live in :mod:`hub.server` (imported only when
 the command runs, so the rest of the command line starts fast and works without it).
 """
 
@@ -14,18 +14,19 @@ import typer
 
 from hub.cli.app import app
 from hub.cli.output import FAILED, JsonFlag, emit, note
+from hub.cli.runtime import cli_hub
 from hub.errors import HubError
 
 
 def _entry_point(name: str) -> Callable[..., Any]:
     try:
-        service = importlib.import_module("hub.service")
+        service = importlib.import_module("hub.server")
     except ImportError as exc:
-        msg = f"the service is not available in this installation (hub.service: {exc})"
+        msg = f"the service is not available in this installation (hub.server: {exc})"
         raise HubError(msg) from None
     function = getattr(service, name, None)
     if function is None:
-        msg = f"the service is not available in this installation (no hub.service.{name})"
+        msg = f"the service is not available in this installation (no hub.server.{name})"
         raise HubError(msg)
     return function
 
@@ -67,8 +68,7 @@ def worker(
 @app.command("demo")
 def demo(json_mode: JsonFlag = False) -> None:
     """Sync a demo school from each provider sandbox and import the sample spreadsheet."""
-    from hub.cli.runtime import cli_hub
-    from hub.demo import render_report, run_demo
+    from hub.cli.demo import render_report, run_demo  # the demo's kit loads only for it
 
     with cli_hub() as hub:
         report = run_demo(hub, log=note)

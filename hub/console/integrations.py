@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response
 
-from hub import access, integrations, queue
+from hub import access, integrations
 from hub.access import OPERATORS, WRITERS
 from hub.console.home import rostering
 from hub.console.provider_forms import FORMS, ProviderForm, field_of, friendly
@@ -19,6 +19,7 @@ from hub.console.session import Here, HereDep, check_csrf, flash
 from hub.console.web import ConsoleRoute, console_path, page, redirect
 from hub.errors import UsageError
 from hub.models import Integration
+from hub.runs import RunRequest, submit
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -179,13 +180,13 @@ def _queue(
     check_csrf(request, csrf)
     integration = _integration(here, integration_id)
     here.principal.require(*OPERATORS)
-    run = queue.submit(
-        here.hub,
+    asked = RunRequest(
         integration_id=integration.id,
         trigger="manual",
         dry_run=dry_run,
         actor=here.principal.actor,
     )
+    run = submit(here.hub, asked).run
     if run.dry_run != dry_run:
         flash(request, here.visitor, "A run of this integration was already under way; here it is.")
     return redirect(console_path(f"/runs/{run.id}", school=integration.school_id))

@@ -29,7 +29,7 @@ from sqlmodel import col
 
 from hub import access, signin
 from hub.access import Principal
-from hub.console.web import NeedsSignIn, hub_of
+from hub.console.base import NeedsSignIn, hub_of
 from hub.context import Hub
 from hub.models import Account, ConsoleSession, School, StaffUser, utcnow
 from hub.schools import list_schools

@@ -22,6 +22,8 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
 from hub.access import NotAllowed, NotVisible
+from hub.console.base import NeedsSignIn, hub_of
+from hub.console.session import page_context
 from hub.context import Hub
 from hub.errors import HubError, UsageError
 from hub.models import iso
@@ -65,21 +67,10 @@ environment.filters["when"] = _when
 environment.filters["iso"] = lambda value: iso(value) if value is not None else ""
 
 
-class NeedsSignIn(Exception):
-    """The page needs a signed-in person; they are sent to the sign-in page and back."""
-
-
-def hub_of(request: Request) -> Hub:
-    hub: Hub = request.app.state.hub
-    return hub
-
-
 def page(
     request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
 ) -> HTMLResponse:
     """A template rendered with what every page needs (the visitor, the current school)."""
-    from hub.console.session import page_context
-
     values = page_context(request)
     values.update(context or {})
     html = environment.get_template(template).render(values)

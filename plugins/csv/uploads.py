@@ -32,7 +32,14 @@ from sqlmodel import Session
 
 from hub import audit
 from hub.actors import Actor, as_actor
-from hub.bulk import insert_many, insert_returning, timestamp
+from hub.bulk import (
+    ACCOUNT_COLUMNS,
+    MEMBERSHIP_COLUMNS,
+    chunks,
+    insert_many,
+    insert_returning,
+    timestamp,
+)
 from hub.cells import csv_bytes
 from hub.context import Hub
 from hub.errors import HubError, UsageError
@@ -40,7 +47,6 @@ from hub.models import ACTIVE, CSV, Account, Membership, School, Upload, utcnow
 from hub.passwords import generate_password, hash_password, verify_password
 from hub.roster import roles_text
 from hub.schools import get_school
-from hub.sync import ACCOUNT_COLUMNS, MEMBERSHIP_COLUMNS, chunks
 from plugins.csv.layout import ADDITIONAL_SCHOOLS, EMAIL, PASSWORD, SHEETS
 from plugins.csv.reader import Issue, source_name
 from plugins.csv.validate import Person, Validation, validate_file

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import func, select
 
 from hub.models import Integration, Run, School, Upload
-from hub.queue import submit
+from hub.runs import RunRequest, submit
 from tests.api.conftest import District
 
 EVERY_ROUTE = [
@@ -69,7 +69,7 @@ def test_every_api_route_is_listed_here(district: District) -> None:
     ids=["none", "unknown", "empty", "basic", "no-scheme"],
 )
 def test_every_route_refuses_a_missing_or_bad_token(district: District, headers: dict) -> None:
-    run = submit(district.hub, integration_id=district.integration_a, trigger="api")
+    run = submit(district.hub, RunRequest(integration_id=district.integration_a, trigger="api")).run
     before = _snapshot(district)
     for method, template in EVERY_ROUTE:
         response = district.client.request(
@@ -105,7 +105,7 @@ def test_school_admin_sees_only_its_school(district: District) -> None:
 
 def test_school_admin_gets_404_for_every_other_school_object(district: District) -> None:
     hub, c, h = district.hub, district.client, district.as_(district.admin_a)
-    other_run = submit(hub, integration_id=district.integration_b, trigger="api")
+    other_run = submit(hub, RunRequest(integration_id=district.integration_b, trigger="api")).run
     before = _snapshot(district)
     b, ib = district.school_b, district.integration_b
     attempts = [

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from hub.models import Account, AuditEvent, Integration, Membership, Run, School, Upload
 from hub.passwords import verify_password
-from hub.worker import execute_run
+from hub.runs import execute_run
 from tests.api.conftest import District
 
 B_NAME = "Brook Middle"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from hub.worker import execute_run
+from hub.runs import execute_run
 from tests.api.conftest import District
 
 SECRET = "sekrit-NEVER-ECHO-4711"

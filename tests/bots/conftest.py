@@ -22,11 +22,11 @@ from pydantic import SecretStr
 from bots import resync
 from hub import hookimpl, integrations, schools
 from hub.accounts import add_manual_account
-from hub.api import create_app
 from hub.context import Hub
 from hub.plugins import make_plugin_manager
 from hub.provider import CheckResult, Provider, ProviderSettings, Source
 from hub.roster import Item, RosterRecord
+from hub.server import build_app
 from hub.testing import serve
 from tests.bots.fake_slack import FakeFile, FakeSlack
 
@@ -363,7 +363,7 @@ def district(slack_hub: Hub) -> District:
 
 @pytest.fixture
 def slack(slack_hub: Hub, fake_slack: FakeSlack) -> Iterator[Slack]:
-    app = create_app(slack_hub, scheduler=False)
+    app = build_app(slack_hub, scheduler=False)
     with TestClient(app) as http:
         yield Slack(slack_hub, http, fake_slack)
 

@@ -26,11 +26,15 @@ def _runs(slack: Slack) -> list[Run]:
 
 def _held_run(slack: Slack, district: District) -> Run:
     """A run the safeguard held: the provider suddenly returns nobody."""
-    first = runs.sync_now(slack.hub, integration_id=district.integration, actor="test")
+    first = runs.submit(
+        slack.hub, runs.RunRequest(integration_id=district.integration, actor="test"), here=True
+    ).run
     assert first.status == "succeeded"
     integration = integrations.get_integration(slack.hub, district.integration)
     ROSTERS[integration.settings["roster"]] = []
-    held = runs.sync_now(slack.hub, integration_id=district.integration, actor="test")
+    held = runs.submit(
+        slack.hub, runs.RunRequest(integration_id=district.integration, actor="test"), here=True
+    ).run
     assert held.status == "held"
     return held
 
@@ -138,7 +142,9 @@ def test_resync_where_the_bot_cannot_post_falls_back_to_the_agents_dm(
 def test_held_resync_is_reported_and_support_gets_an_approve_button(
     slack: Slack, district: District
 ) -> None:
-    runs.sync_now(slack.hub, integration_id=district.integration, actor="test")
+    runs.submit(
+        slack.hub, runs.RunRequest(integration_id=district.integration, actor="test"), here=True
+    )
     integration = integrations.get_integration(slack.hub, district.integration)
     ROSTERS[integration.settings["roster"]] = []
     slack.command(AGENT, f"resync {district.integration}")
@@ -155,7 +161,9 @@ def test_held_resync_is_reported_and_support_gets_an_approve_button(
 def test_approve_button_applies_the_held_run_for_an_agent_only(
     slack: Slack, district: District
 ) -> None:
-    runs.sync_now(slack.hub, integration_id=district.integration, actor="test")
+    runs.submit(
+        slack.hub, runs.RunRequest(integration_id=district.integration, actor="test"), here=True
+    )
     integration = integrations.get_integration(slack.hub, district.integration)
     ROSTERS[integration.settings["roster"]] = []
     slack.command(AGENT, f"resync {district.integration}")
@@ -179,7 +187,9 @@ def test_approve_button_applies_the_held_run_for_an_agent_only(
 def test_approve_button_on_a_superseded_run_changes_nothing(
     slack: Slack, district: District
 ) -> None:
-    runs.sync_now(slack.hub, integration_id=district.integration, actor="test")
+    runs.submit(
+        slack.hub, runs.RunRequest(integration_id=district.integration, actor="test"), here=True
+    )
     integration = integrations.get_integration(slack.hub, district.integration)
     key = integration.settings["roster"]
     everyone = ROSTERS[key]
@@ -188,7 +198,9 @@ def test_approve_button_on_a_superseded_run_changes_nothing(
     slack.fake.wait_posted(lambda p: p.get("channel") == SUPPORT, "the support notice")
     (held,) = [r for r in _runs(slack) if r.status == "held"]
     ROSTERS[key] = everyone  # the provider recovers before anyone looks
-    later = runs.sync_now(slack.hub, integration_id=district.integration, actor="test")
+    later = runs.submit(
+        slack.hub, runs.RunRequest(integration_id=district.integration, actor="test"), here=True
+    ).run
     assert later.status == "succeeded" and later.counts["unchanged"] == 10
     slack.press(AGENT, SUPPORT, "Approve")
     answer = slack.fake.wait_for(lambda: slack.fake.of("respond"), what="the refusal")

@@ -88,9 +88,9 @@ def test_url_verification_challenge(slack: Slack) -> None:
 def test_router_is_mounted_only_when_slack_is_configured(hub: Hub) -> None:
     from fastapi.testclient import TestClient
 
-    from hub.api import create_app
+    from hub.server import build_app
 
-    with TestClient(create_app(hub, worker=False, scheduler=False)) as http:
+    with TestClient(build_app(hub, worker=False, scheduler=False)) as http:
         assert http.post("/slack/events", content="{}").status_code == 404
 
 

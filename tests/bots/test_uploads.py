@@ -13,9 +13,9 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from hub.accounts import add_manual_account, list_accounts
-from hub.api import create_app
 from hub.context import Hub
 from hub.models import AuditEvent, Upload, utcnow
+from hub.server import build_app
 from plugins.csv.template import template_bytes
 from tests.bots.conftest import (
     ADMIN,
@@ -312,12 +312,12 @@ def test_a_new_file_replaces_the_waiting_preview(slack: Slack, district: Distric
 def test_restart_mid_conversation_loses_nothing(
     slack_hub: Hub, fake_slack: FakeSlack, district: District
 ) -> None:
-    with TestClient(create_app(slack_hub, scheduler=False)) as http:
+    with TestClient(build_app(slack_hub, scheduler=False)) as http:
         before = Slack(slack_hub, http, fake_slack)
         before.share(ADMIN, ADMIN_DM, good_file())
         before.find_button_message("Confirm", channel=ADMIN_DM)
     # the service stopped; a new process (new app, new bolt App, same database) takes over
-    with TestClient(create_app(slack_hub, scheduler=False)) as http:
+    with TestClient(build_app(slack_hub, scheduler=False)) as http:
         after = Slack(slack_hub, http, fake_slack)
         after.press(ADMIN, ADMIN_DM, "Confirm")
         _wait_text(after, "Done: `accounts.xlsx`")

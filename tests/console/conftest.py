@@ -77,8 +77,8 @@ def build_console(hub: Hub) -> Console:
         secrets={"token": "sekrit-b-0000"},
         actor="test",
     )
-    runs.sync_now(hub, integration_id=ia.id, actor="test")
-    runs.sync_now(hub, integration_id=ib.id, actor="test")
+    runs.submit(hub, runs.RunRequest(integration_id=ia.id, actor="test"), here=True)
+    runs.submit(hub, runs.RunRequest(integration_id=ib.id, actor="test"), here=True)
     admins = []
     for school, email in ((a, "principal@ada.example.org"), (b, "principal@brook.example.org")):
         _account, password = accounts.add_manual_account(

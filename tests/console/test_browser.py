@@ -238,9 +238,11 @@ def test_district_it_connects_clever_and_classlink(stage: Stage, page: Any) -> N
 def _held(stage: Stage) -> str:
     c = stage.console
     integrations.update_integration(c.hub, c.integration_b, settings={"people": "3"}, actor="test")
-    runs.sync_now(c.hub, integration_id=c.integration_b, actor="test")
+    runs.submit(c.hub, runs.RunRequest(integration_id=c.integration_b, actor="test"), here=True)
     integrations.update_integration(c.hub, c.integration_b, settings={"people": "0"}, actor="test")
-    held = runs.sync_now(c.hub, integration_id=c.integration_b, actor="test")
+    held = runs.submit(
+        c.hub, runs.RunRequest(integration_id=c.integration_b, actor="test"), here=True
+    ).run
     assert held.status == "held"
     return held.id
 

@@ -125,7 +125,9 @@ def test_consent_stores_a_refresh_token_that_a_sync_then_uses(google: Google) ->
         f"/console/integrations/{integration.id}/syncing",
         data={"csrf_token": token, "student_ous": "/Students", "teacher_ous": "/Staff"},
     )
-    run = runs.sync_now(google.hub, integration_id=integration.id, actor="test")
+    run = runs.submit(
+        google.hub, runs.RunRequest(integration_id=integration.id, actor="test"), here=True
+    ).run
     assert run.status == "succeeded", run.error
     assert run.counts["created"] > 20
     assert google.sandbox.domain.admin.email in {g.subject for g in google.sandbox.issued()}

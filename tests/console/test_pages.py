@@ -94,7 +94,7 @@ def test_accounts_page_through_any_number(console: Console) -> None:
     integrations.update_integration(
         c.hub, c.integration_a, settings={"people": "120"}, actor="test"
     )
-    runs.sync_now(c.hub, integration_id=c.integration_a, actor="test")
+    runs.submit(c.hub, runs.RunRequest(integration_id=c.integration_a, actor="test"), here=True)
     client = c.client()
     sign_in(client, *c.admin_a)
     first = client.get("/console/accounts").text
@@ -214,8 +214,16 @@ def test_preview_lists_people_and_only_the_newest_preview_keeps_its_plan(
     integrations.update_integration(
         c.hub, c.integration_a, settings={"people": "8", "domain": "ada.example.org"}, actor="test"
     )
-    first = runs.sync_now(c.hub, integration_id=c.integration_a, dry_run=True, actor="test")
-    second = runs.sync_now(c.hub, integration_id=c.integration_a, dry_run=True, actor="test")
+    first = runs.submit(
+        c.hub,
+        runs.RunRequest(integration_id=c.integration_a, dry_run=True, actor="test"),
+        here=True,
+    ).run
+    second = runs.submit(
+        c.hub,
+        runs.RunRequest(integration_id=c.integration_a, dry_run=True, actor="test"),
+        here=True,
+    ).run
     assert first.status == second.status == "dry_run"
     assert runs.get_run(c.hub, first.id).plan is None and runs.get_run(c.hub, second.id).plan
     client = c.client()
@@ -231,7 +239,11 @@ def test_preview_says_which_fields_change(console: Console) -> None:
     integrations.update_integration(
         c.hub, c.integration_a, settings={"domain": "ada.example.net"}, actor="test"
     )
-    run = runs.sync_now(c.hub, integration_id=c.integration_a, dry_run=True, actor="test")
+    run = runs.submit(
+        c.hub,
+        runs.RunRequest(integration_id=c.integration_a, dry_run=True, actor="test"),
+        here=True,
+    ).run
     view = plans.plan_view(runs.get_run(c.hub, run.id))
     assert view is not None
     changed = plans.changes(c.hub, view, "updated", offset=0, limit=50)
@@ -240,7 +252,9 @@ def test_preview_says_which_fields_change(console: Console) -> None:
 
 def _held(c: Console) -> Run:
     integrations.update_integration(c.hub, c.integration_a, settings={"people": "0"}, actor="test")
-    held = runs.sync_now(c.hub, integration_id=c.integration_a, actor="test")
+    held = runs.submit(
+        c.hub, runs.RunRequest(integration_id=c.integration_a, actor="test"), here=True
+    ).run
     assert held.status == "held"
     return held
 

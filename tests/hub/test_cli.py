@@ -672,7 +672,7 @@ def test_keys_rotate(cli: Cli, integration: str, monkeypatch: pytest.MonkeyPatch
 def test_service_commands_report_a_missing_service(
     cli: Cli, command: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "hub.service", None)  # import fails
+    monkeypatch.setitem(sys.modules, "hub.server", None)  # import fails
     doc = cli.fails(1, command)
     assert "service is not available" in doc["error"]
 

@@ -19,6 +19,7 @@ from hub.cli import progress as progress_module
 from hub.config import Settings
 from hub.context import Hub, open_hub
 from hub.models import Run, utcnow
+from hub.runs import submission
 from hub.testing import serve
 from tests.hub.cli_support import (
     Cli,
@@ -33,7 +34,7 @@ from tests.hub.cli_support import (
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Cli:
-    monkeypatch.setattr(runs, "WAIT_POLL_SECONDS", 0.05)
+    monkeypatch.setattr(submission, "WAIT_POLL_SECONDS", 0.05)
     return make_cli(monkeypatch, tmp_path)
 
 
@@ -74,7 +75,9 @@ def _running_elsewhere(
         release.set()
 
     monkeypatch.setattr(progress_module.SyncProgress, "waiting", waiting_then_release)
-    run, created = runs.request_run(hub, integration_id=integration, trigger="api", actor="api")
+    run, created = runs.request_run(
+        hub, runs.RunRequest(integration_id=integration, trigger="api", actor="api")
+    )
     assert created
     worker = threading.Thread(target=runs.execute, args=(hub, run.id), daemon=True)
     worker.start()
@@ -118,7 +121,9 @@ def test_waiting_ends_when_the_other_worker_died(
     cli: Cli, integration: str, worker_hub: Hub
 ) -> None:
     """A run whose heartbeat stopped long ago is failed, not waited for forever."""
-    run, _created = runs.request_run(worker_hub, integration_id=integration, trigger="api")
+    run, _created = runs.request_run(
+        worker_hub, runs.RunRequest(integration_id=integration, trigger="api")
+    )
     table = Run.__table__  # type: ignore[attr-defined]
     long_ago = utcnow() - timedelta(hours=1)
     with worker_hub.engine.begin() as conn:

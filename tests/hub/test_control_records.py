@@ -11,8 +11,8 @@ import pytest
 
 from hub import integrations, runs, schools
 from hub.context import Hub
+from hub.engine.mapping import Mapped, Rejected, map_record
 from hub.errors import ProviderError
-from hub.mapping import Mapped, Rejected, map_record
 from hub.provider import CheckResult, Provider, ProviderSettings
 from hub.roster import STUDENT, Item, RosterRecord, Skip
 from tests.fakes import accounts, with_providers
@@ -59,7 +59,9 @@ def _connect(hub: Hub, **settings: str) -> tuple[str, str]:
 
 def test_unstorable_records_are_skipped_with_a_warning(feed_hub: Hub) -> None:
     school_id, integration_id = _connect(feed_hub)
-    run = runs.sync_now(feed_hub, integration_id=integration_id, actor="test")
+    run = runs.submit(
+        feed_hub, runs.RunRequest(integration_id=integration_id, actor="test"), here=True
+    ).run
     assert run.status == "succeeded", run.error
     assert run.counts["created"] == 1 and run.counts["skipped"] == 4
     assert list(accounts(feed_hub, school_id)) == ["good@example.org"]
@@ -82,7 +84,9 @@ def test_unstorable_records_are_skipped_with_a_warning(feed_hub: Hub) -> None:
 
 def test_a_provider_error_holding_control_characters_is_recorded(feed_hub: Hub) -> None:
     _school_id, integration_id = _connect(feed_hub, fail="true")
-    run = runs.sync_now(feed_hub, integration_id=integration_id, actor="test")
+    run = runs.submit(
+        feed_hub, runs.RunRequest(integration_id=integration_id, actor="test"), here=True
+    ).run
     assert run.status == "failed"
     assert run.error == "the provider answered 500: upstream said \\x00\\x1b[31m"
     assert runs.get_run(feed_hub, run.id).active_slot is None  # the integration is free again

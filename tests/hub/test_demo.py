@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from hub.cli import app
+from hub.cli.demo import SPREADSHEET_SCHOOL, run_demo
 from hub.context import Hub, open_hub
-from hub.demo import SPREADSHEET_SCHOOL, run_demo
 from tests.conftest import make_settings
 from tests.hub.cli_support import BrokenProvider, DistrictProvider, RosterStore, plugin_manager
 

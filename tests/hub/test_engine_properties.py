@@ -160,14 +160,18 @@ def test_the_last_roster_decides(eng: Hub, history: list[list[Entry]]) -> None:
 
     for snapshot in history:
         roster.people(*records(snapshot))
-        run = runs.sync_now(eng, integration_id=integration.id, force=True)
+        run = runs.submit(
+            eng, runs.RunRequest(integration_id=integration.id, force=True), here=True
+        ).run
         assert run.status == "succeeded", run.error
 
     assert owned(eng, integration.id) == expected_after(tag, history)
     assert others(eng, school.id, integration.id) == before
 
     with WriteCounter(eng) as writes:
-        again = runs.sync_now(eng, integration_id=integration.id, force=True)
+        again = runs.submit(
+            eng, runs.RunRequest(integration_id=integration.id, force=True), here=True
+        ).run
     assert writes.statements == []
     changed = {k: v for k, v in again.counts.items() if k not in ("unchanged", "skipped") and v}
     assert changed == {}

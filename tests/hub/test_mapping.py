@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.mapping import Mapped, Rejected, RoleMapper, map_record, record_hash
+from hub.engine.mapping import Mapped, Rejected, RoleMapper, map_record, record_hash
 from hub.roster import RosterRecord
 
 

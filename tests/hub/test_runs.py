@@ -14,6 +14,7 @@ from hub.context import Hub
 from hub.errors import UsageError
 from hub.integrations import update_integration
 from hub.models import AuditEvent, Integration, Membership, Run
+from hub.runs import execution
 from hub.schools import create_school
 from tests.fakes import FakeRoster, accounts, connect, rec, use_fakes
 
@@ -42,13 +43,17 @@ def integration(eng: Hub) -> Integration:
 
 
 def test_one_queued_or_running_run_per_integration(eng: Hub, integration: Integration) -> None:
-    first, created = runs.request_run(eng, integration_id=integration.id, trigger="api")
+    first, created = runs.request_run(
+        eng, runs.RunRequest(integration_id=integration.id, trigger="api")
+    )
     assert created and first.status == "queued"
-    again, created_again = runs.request_run(eng, integration_id=integration.id, trigger="chat")
+    again, created_again = runs.request_run(
+        eng, runs.RunRequest(integration_id=integration.id, trigger="chat")
+    )
     assert not created_again and again.id == first.id
     done = runs.execute(eng, first.id)
     assert done.status == "succeeded"
-    later, created_later = runs.request_run(eng, integration_id=integration.id)
+    later, created_later = runs.request_run(eng, runs.RunRequest(integration_id=integration.id))
     assert created_later and later.id != first.id
 
 
@@ -58,7 +63,7 @@ def test_racing_requests_make_one_run(eng: Hub, integration: Integration) -> Non
 
     def ask() -> None:
         barrier.wait()
-        run, created = runs.request_run(eng, integration_id=integration.id)
+        run, created = runs.request_run(eng, runs.RunRequest(integration_id=integration.id))
         results.append((run.id, created))
 
     threads = [threading.Thread(target=ask) for _ in range(4)]
@@ -73,32 +78,35 @@ def test_racing_requests_make_one_run(eng: Hub, integration: Integration) -> Non
 def test_a_scheduled_slot_runs_once(eng: Hub, integration: Integration) -> None:
     slot = datetime(2026, 3, 1, 4, 0, tzinfo=UTC)
     run, created = runs.request_run(
-        eng, integration_id=integration.id, trigger="schedule", scheduled_for=slot
+        eng, runs.RunRequest(integration_id=integration.id, trigger="schedule", scheduled_for=slot)
     )
     runs.execute(eng, run.id)
     again, created_again = runs.request_run(
-        eng, integration_id=integration.id, trigger="schedule", scheduled_for=slot
+        eng, runs.RunRequest(integration_id=integration.id, trigger="schedule", scheduled_for=slot)
     )
     assert created and not created_again and again.id == run.id
 
 
 def test_request_refuses_bad_input(eng: Hub, integration: Integration) -> None:
     with pytest.raises(UsageError, match="unknown integration"):
-        runs.request_run(eng, integration_id="int_nope")
+        runs.request_run(eng, runs.RunRequest(integration_id="int_nope"))
     with pytest.raises(UsageError, match="trigger"):
-        runs.request_run(eng, integration_id=integration.id, trigger="cron")
+        runs.request_run(eng, runs.RunRequest(integration_id=integration.id, trigger="cron"))
     update_integration(eng, integration.id, enabled=False, actor="t")
     with pytest.raises(UsageError, match="disabled"):
-        runs.request_run(eng, integration_id=integration.id)
+        runs.request_run(eng, runs.RunRequest(integration_id=integration.id))
 
 
 def test_execute_moves_a_run_to_its_end_and_frees_the_slot(
     eng: Hub, integration: Integration
 ) -> None:
     seen: list[tuple[int, int | None]] = []
-    run = runs.sync_now(
-        eng, integration_id=integration.id, progress=lambda d, t: seen.append((d, t))
-    )
+    run = runs.submit(
+        eng,
+        runs.RunRequest(integration_id=integration.id),
+        here=True,
+        progress=lambda d, t: seen.append((d, t)),
+    ).run
     assert run.status == "succeeded" and run.active_slot is None
     assert run.started_at is not None and run.finished_at is not None
     assert seen[-1] == (2, 2)
@@ -107,7 +115,7 @@ def test_execute_moves_a_run_to_its_end_and_frees_the_slot(
 
 
 def test_run_json_has_the_exact_shape(eng: Hub, integration: Integration) -> None:
-    queued, _ = runs.request_run(eng, integration_id=integration.id, trigger="api")
+    queued, _ = runs.request_run(eng, runs.RunRequest(integration_id=integration.id, trigger="api"))
     shape = runs.run_json(eng, queued)
     assert set(shape) == RUN_KEYS
     assert shape["status"] == "queued" and shape["finished_at"] is None
@@ -121,9 +129,9 @@ def test_run_json_has_the_exact_shape(eng: Hub, integration: Integration) -> Non
 
 def test_list_and_get_runs(eng: Hub, integration: Integration) -> None:
     other = connect(eng, FakeRoster().people(rec("q1")))
-    a = runs.sync_now(eng, integration_id=integration.id)
-    b = runs.sync_now(eng, integration_id=other.id)
-    c = runs.sync_now(eng, integration_id=integration.id)
+    a = runs.submit(eng, runs.RunRequest(integration_id=integration.id), here=True).run
+    b = runs.submit(eng, runs.RunRequest(integration_id=other.id), here=True).run
+    c = runs.submit(eng, runs.RunRequest(integration_id=integration.id), here=True).run
     assert [r.id for r in runs.list_runs(eng)][:3] == [c.id, b.id, a.id]
     assert [r.id for r in runs.list_runs(eng, integration_id=integration.id)] == [c.id, a.id]
     assert [r.id for r in runs.list_runs(eng, school_id=other.school_id)] == [b.id]
@@ -136,7 +144,9 @@ def test_list_and_get_runs(eng: Hub, integration: Integration) -> None:
 def test_provider_errors_fail_the_run_without_secrets(eng: Hub) -> None:
     roster = FakeRoster(fail_after=0).people(rec("p1"))
     integration = connect(eng, roster)
-    run = runs.run_json(eng, runs.sync_now(eng, integration_id=integration.id))
+    run = runs.run_json(
+        eng, runs.submit(eng, runs.RunRequest(integration_id=integration.id), here=True).run
+    )
     assert run["status"] == "failed" and "503" in run["error"]
     assert "s3cret-token-value" not in str(run)
 
@@ -149,7 +159,7 @@ def test_bad_settings_fail_the_run(eng: Hub, integration: Integration) -> None:
             .where(table.c.id == integration.id)
             .values(settings={**integration.settings, "colour": "x"})
         )
-    run = runs.sync_now(eng, integration_id=integration.id)
+    run = runs.submit(eng, runs.RunRequest(integration_id=integration.id), here=True).run
     assert run.status == "failed" and "colour" in (run.error or "")
     assert run.active_slot is None
 
@@ -161,14 +171,14 @@ def test_unexpected_errors_fail_with_a_safe_message(
         msg = "secret detail ada@example.org"
         raise KeyError(msg)
 
-    monkeypatch.setattr(runs, "plan_sync", broken)
-    run = runs.sync_now(eng, integration_id=integration.id)
+    monkeypatch.setattr(execution, "plan_sync", broken)
+    run = runs.submit(eng, runs.RunRequest(integration_id=integration.id), here=True).run
     assert run.status == "failed" and run.active_slot is None
     assert run.error == "unexpected error (KeyError); the worker log has the details"
 
 
 def test_approving_only_held_runs(eng: Hub, integration: Integration) -> None:
-    run = runs.sync_now(eng, integration_id=integration.id)
+    run = runs.submit(eng, runs.RunRequest(integration_id=integration.id), here=True).run
     with pytest.raises(UsageError, match="not held"):
         runs.approve(eng, run.id, actor="agent")
 
@@ -177,16 +187,16 @@ def held_run(eng: Hub) -> tuple[Integration, FakeRoster, Run]:
     people = [rec(f"p{i}") for i in range(20)]
     roster = FakeRoster().people(*people)
     integration = connect(eng, roster)
-    runs.sync_now(eng, integration_id=integration.id)
+    runs.submit(eng, runs.RunRequest(integration_id=integration.id), here=True)
     roster.people(rec("p0", roles="teacher"), *people[1:10], rec("new"))
-    run = runs.sync_now(eng, integration_id=integration.id)
+    run = runs.submit(eng, runs.RunRequest(integration_id=integration.id), here=True).run
     assert run.status == "held" and run.plan is not None and run.active_slot is None
     return integration, roster, run
 
 
 def test_approve_refuses_while_another_run_is_active(eng: Hub) -> None:
     integration, _roster, run = held_run(eng)
-    busy, _ = runs.request_run(eng, integration_id=integration.id)
+    busy, _ = runs.request_run(eng, runs.RunRequest(integration_id=integration.id))
     with pytest.raises(UsageError, match="another run"):
         runs.approve(eng, run.id, actor="agent")
     assert runs.get_run(eng, run.id).status == "held"
@@ -213,7 +223,11 @@ def test_approve_applies_the_held_plan_and_audits(eng: Hub) -> None:
 
 
 def test_audit_records_requests_and_outcomes(eng: Hub, integration: Integration) -> None:
-    run = runs.sync_now(eng, integration_id=integration.id, actor="cli:ada", trigger="manual")
+    run = runs.submit(
+        eng,
+        runs.RunRequest(integration_id=integration.id, actor="cli:ada", trigger="manual"),
+        here=True,
+    ).run
     with eng.session() as session:
         events = list(session.scalars(select(AuditEvent).where(AuditEvent.target == run.id)))  # type: ignore[arg-type]
     assert [(e.actor, e.action) for e in events] == [
@@ -229,7 +243,7 @@ def test_school_filter_ignores_other_schools(eng: Hub) -> None:
 
 
 def test_memberships_keep_their_owner(eng: Hub, integration: Integration) -> None:
-    runs.sync_now(eng, integration_id=integration.id)
+    runs.submit(eng, runs.RunRequest(integration_id=integration.id), here=True)
     with eng.session() as session:
         owners = set(session.scalars(select(Membership.integration_id)))  # type: ignore[call-overload]
     assert owners == {integration.id}

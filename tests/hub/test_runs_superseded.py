@@ -42,12 +42,15 @@ def synced(eng: Hub, count: int = PEOPLE) -> tuple[Integration, FakeRoster, list
     people = [rec(f"p{i}") for i in range(count)]
     roster = FakeRoster().people(*people)
     integration = connect(eng, roster)
-    assert runs.sync_now(eng, integration_id=integration.id).status == "succeeded"
+    assert (
+        runs.submit(eng, runs.RunRequest(integration_id=integration.id), here=True).run.status
+        == "succeeded"
+    )
     return integration, roster, people
 
 
 def hold(eng: Hub, integration: Integration) -> Run:
-    run = runs.sync_now(eng, integration_id=integration.id)
+    run = runs.submit(eng, runs.RunRequest(integration_id=integration.id), here=True).run
     assert run.status == "held", run.error
     return run
 
@@ -70,7 +73,7 @@ def test_a_later_successful_run_supersedes_the_held_one(eng: Hub, returned: int)
     roster.people(*people[:returned])  # the provider breaks: the run is held
     held = hold(eng, integration)
     roster.people(*people)  # it recovers: the next run changes nothing
-    later = runs.sync_now(eng, integration_id=integration.id)
+    later = runs.submit(eng, runs.RunRequest(integration_id=integration.id), here=True).run
     assert later.status == "succeeded" and later.counts["unchanged"] == PEOPLE
     # the newer run marked the old one superseded as it ended
     shown = runs.run_json(eng, runs.get_run(eng, held.id))
@@ -86,7 +89,9 @@ def test_a_forced_newer_sync_supersedes_and_its_data_is_kept(eng: Hub) -> None:
     roster.people(rec("p0", roles="teacher"), *people[1:10], rec("new"))
     held = hold(eng, integration)
     roster.people(rec("p0", first="Newest"), *people[1:15], rec("p15", last="Newer"), *people[16:])
-    forced = runs.sync_now(eng, integration_id=integration.id, force=True)
+    forced = runs.submit(
+        eng, runs.RunRequest(integration_id=integration.id, force=True), here=True
+    ).run
     assert forced.status == "succeeded"
     refused(eng, held)
     got = accounts(eng, integration.school_id)
@@ -100,10 +105,12 @@ def test_a_dry_run_or_a_failed_run_does_not_supersede(eng: Hub) -> None:
     integration, roster, people = synced(eng, 20)
     roster.people(*people[:12])
     held = hold(eng, integration)
-    dry = runs.sync_now(eng, integration_id=integration.id, dry_run=True)
+    dry = runs.submit(
+        eng, runs.RunRequest(integration_id=integration.id, dry_run=True), here=True
+    ).run
     assert dry.status == "dry_run"
     roster.fail_after = 0
-    failed = runs.sync_now(eng, integration_id=integration.id)
+    failed = runs.submit(eng, runs.RunRequest(integration_id=integration.id), here=True).run
     assert failed.status == "failed"
     assert runs.get_run(eng, held.id).status == "held"
     approved = runs.approve(eng, held.id, actor="agent")
@@ -132,7 +139,10 @@ def test_a_held_run_from_before_the_status_existed_is_still_refused(eng: Hub) ->
     roster.people()
     held = hold(eng, integration)
     roster.people(*people)
-    assert runs.sync_now(eng, integration_id=integration.id).status == "succeeded"
+    assert (
+        runs.submit(eng, runs.RunRequest(integration_id=integration.id), here=True).run.status
+        == "succeeded"
+    )
     table = Run.__table__  # type: ignore[attr-defined]
     with eng.engine.begin() as conn:
         conn.execute(
@@ -260,7 +270,7 @@ def test_approving_a_superseded_run_again_gives_the_same_reason(eng: Hub) -> Non
     roster.people(*people[:12])
     held = hold(eng, integration)
     roster.people(*people)
-    runs.sync_now(eng, integration_id=integration.id)
+    runs.submit(eng, runs.RunRequest(integration_id=integration.id), here=True)
     first = refused(eng, held)
     assert refused(eng, held) == first
     with eng.session() as session:

@@ -179,7 +179,9 @@ class Connected:
     hidden: list[str]
 
     def sync(self) -> dict[str, Any]:
-        run = runs.sync_now(self.hub, integration_id=self.integration_id, actor="test")
+        run = runs.submit(
+            self.hub, runs.RunRequest(integration_id=self.integration_id, actor="test"), here=True
+        ).run
         return runs.run_json(self.hub, run)
 
     def assert_run_hides(self, doc: dict[str, Any], log: str) -> None:

@@ -23,7 +23,9 @@ def eng(hub: Hub) -> Hub:
 
 
 def sync(hub: Hub, integration: Integration, **kw: Any) -> dict[str, Any]:
-    return runs.run_json(hub, runs.sync_now(hub, integration_id=integration.id, **kw))
+    return runs.run_json(
+        hub, runs.submit(hub, runs.RunRequest(integration_id=integration.id, **kw), here=True).run
+    )
 
 
 def count(hub: Hub, model: Any) -> int:

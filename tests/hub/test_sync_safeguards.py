@@ -11,6 +11,7 @@ from hub import runs
 from hub.context import Hub
 from hub.integrations import update_integration
 from hub.models import ACTIVE, Account, Integration, Membership
+from hub.runs import ending
 from tests.fakes import FakeRoster, WriteCounter, accounts, connect, rec, use_fakes
 
 
@@ -20,7 +21,9 @@ def eng(hub: Hub) -> Hub:
 
 
 def sync(hub: Hub, integration: Integration, **kw: Any) -> dict[str, Any]:
-    return runs.run_json(hub, runs.sync_now(hub, integration_id=integration.id, **kw))
+    return runs.run_json(
+        hub, runs.submit(hub, runs.RunRequest(integration_id=integration.id, **kw), here=True).run
+    )
 
 
 def count(hub: Hub, model: Any) -> int:
@@ -120,14 +123,14 @@ def test_a_failure_while_applying_rolls_everything_back(
     roster = FakeRoster().people(*people)
     integration = connect(eng, roster)
     sync(eng, integration)
-    real_apply = runs.apply_plan
+    real_apply = ending.apply_plan
 
     def apply_then_break(*args: Any, **kw: Any) -> Any:
         real_apply(*args, **kw)  # every statement ran...
         msg = "disk full: ada@school.example"
         raise RuntimeError(msg)  # ...then the database gave up
 
-    monkeypatch.setattr(runs, "apply_plan", apply_then_break)
+    monkeypatch.setattr(ending, "apply_plan", apply_then_break)
     roster.people(*people[:8], rec("p0", first="Changed"), rec("new"))
     run = sync(eng, integration)
     assert run["status"] == "failed"

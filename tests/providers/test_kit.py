@@ -131,7 +131,7 @@ def test_the_demo_and_the_loopback_server_need_no_pytest() -> None:
         """
         import sys
         sys.modules["pytest"] = None  # as if pytest were not installed
-        import hub.demo
+        import hub.cli.demo
         from hub.testing import BaseSandbox, FaultInjector, LoopbackServer, serve
         try:
             from hub.testing import ConformanceTests
@@ -150,7 +150,8 @@ def test_a_sync_never_loads_a_sandbox_or_the_kit() -> None:
     done = _python(
         """
         import sys
-        from hub import runs, sync, worker
+        from hub import engine, runs, worker
+        import hub.engine.apply, hub.engine.planner, hub.engine.stale
         from hub.plugins import Registry, make_plugin_manager
         import plugins.clever.client, plugins.classlink.client, plugins.gsuite.client
         registry = Registry(make_plugin_manager())

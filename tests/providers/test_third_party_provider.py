@@ -75,7 +75,9 @@ def test_an_installed_provider_syncs(hub: Hub, acme_url: str) -> None:
         secrets={"api_key": "acme-key-123"},
         actor="test",
     )
-    run = runs.run_json(plugged, runs.sync_now(plugged, integration_id=integration.id))
+    run = runs.run_json(
+        plugged, runs.submit(plugged, runs.RunRequest(integration_id=integration.id), here=True).run
+    )
     assert run["status"] == "succeeded"
     assert run["counts"]["created"] == 2 and run["counts"]["skipped"] == 1
     got = accounts(plugged, school.id)

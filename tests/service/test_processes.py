@@ -22,10 +22,10 @@ from hub.context import Hub, open_hub
 from hub.integrations import create_integration, update_integration
 from hub.models import Account, AuditEvent, Membership, Run, utcnow
 from hub.plugins import make_plugin_manager
-from hub.queue import get_queue, set_queue, submit
+from hub.queue import get_queue, set_queue
+from hub.runs import STOPPED_MESSAGE, RunRequest, execute_run, reap_stale_runs, submit
 from hub.schools import create_school
 from hub.testing import free_port
-from hub.worker import STOPPED_MESSAGE, execute_run, reap_stale_runs
 from tests.conftest import REDIS_URL, _truncate_all, make_settings, needs_postgres, needs_redis
 from tests.service import fake_provider
 from tests.service.helpers import child_env, wait_for
@@ -166,7 +166,7 @@ def test_a_worker_killed_mid_run_leaves_nothing_and_the_run_fails(
         hub, "Killed", people="40", pause_after="20", pause_seconds="60", marker=str(marker)
     )
     before = (_count(hub, Account), _count(hub, Membership))
-    run = submit(hub, integration_id=iid, trigger="api")
+    run = submit(hub, RunRequest(integration_id=iid, trigger="api")).run
     worker = deployment.start("worker", name="doomed")
     wait_for(lambda: marker.exists() or worker.poll() is not None, timeout=30)
     assert worker.poll() is None, deployment.log("doomed")
@@ -184,7 +184,9 @@ def test_a_worker_killed_mid_run_leaves_nothing_and_the_run_fails(
     assert (_count(hub, Account), _count(hub, Membership)) == before
 
     update_integration(hub, iid, settings={"pause_after": "-1"}, actor="test")
-    retry = submit(hub, integration_id=iid, trigger="api")  # the integration is free again
+    retry = submit(
+        hub, RunRequest(integration_id=iid, trigger="api")
+    ).run  # the integration is free again
     assert retry.id != run.id
     assert execute_run(hub, retry.id) == "succeeded"
     assert _count(hub, Membership) == before[1] + 40
@@ -202,7 +204,7 @@ def test_two_workers_on_redis_execute_every_run_exactly_once(deployment: Deploym
         for n in range(8)
     ]
     workers = [deployment.start("worker", name=f"w{n}") for n in range(2)]
-    queued = [submit(hub, integration_id=i, trigger="api") for i in integrations]
+    queued = [submit(hub, RunRequest(integration_id=i, trigger="api")).run for i in integrations]
     queue = get_queue(hub)
     for run in queued:  # every message delivered twice: still one execution each
         queue.enqueue(run.id)

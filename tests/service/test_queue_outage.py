@@ -19,7 +19,8 @@ from hub.context import Hub
 from hub.errors import Unavailable
 from hub.integrations import create_integration
 from hub.models import Integration, Run
-from hub.queue import RunQueue, set_queue, submit
+from hub.queue import RunQueue, set_queue
+from hub.runs import RunRequest, submit
 from hub.scheduler import tick
 from hub.schools import create_school
 from tests.service.helpers import with_fake_provider
@@ -83,7 +84,7 @@ def test_api_sync_answers_503_and_leaves_no_queued_run(down: Hub) -> None:
 def test_submit_frees_the_slot_when_the_queue_refuses(down: Hub) -> None:
     iid = _integration(down)
     with pytest.raises(Unavailable, match="ROSTERHUB_BROKER_URL"):
-        submit(down, integration_id=iid, trigger="chat", actor="slack:U1")
+        submit(down, RunRequest(integration_id=iid, trigger="chat", actor="slack:U1"))
     (run,) = _runs(down, iid)
     assert run.status == "failed" and run.active_slot is None
 

@@ -17,9 +17,9 @@ from hub.context import Hub
 from hub.integrations import create_integration, update_integration
 from hub.models import Integration, Run
 from hub.queue import RunQueue
+from hub.runs import execute_run
 from hub.scheduler import Scheduler, tick
 from hub.schools import create_school
-from hub.worker import execute_run
 from tests.service.helpers import with_fake_provider
 
 
@@ -63,7 +63,7 @@ def _scheduled(hub: Hub, integration_id: str) -> list[datetime]:
 def _drain(hub: Hub, queue: RunQueue) -> None:
     """What a worker does: execute every queued message."""
     while (task := queue.huey.dequeue()) is not None:
-        queue.huey.execute(task)
+        execute_run(hub, task.args[0])
 
 
 def _run_clock(hub: Hub, queue: RunQueue, start: datetime, end: datetime, step: timedelta) -> None:
@@ -167,7 +167,7 @@ def test_off_disabled_and_new_integrations_are_not_run(shub: Hub, queue: RunQueu
 
 def test_a_busy_integration_gets_its_scheduled_run_when_free(shub: Hub, queue: RunQueue) -> None:
     iid = _integration(shub, "23:00 America/New_York", created=datetime(2024, 5, 1, tzinfo=UTC))
-    manual, _ = runs.request_run(shub, integration_id=iid, trigger="manual")
+    manual, _ = runs.request_run(shub, runs.RunRequest(integration_id=iid, trigger="manual"))
     now = datetime(2024, 5, 3, 3, 0, 5, tzinfo=UTC)
     assert tick(shub, queue, now=now).queued == []
     execute_run(shub, manual.id)

@@ -17,9 +17,17 @@ from hub.api import create_app
 from hub.context import Hub
 from hub.integrations import create_integration
 from hub.models import Membership, Run, utcnow
-from hub.queue import RunQueue, get_queue, set_queue, submit
+from hub.queue import RunQueue, get_queue, set_queue
+from hub.runs import (
+    STOPPED_MESSAGE,
+    RunRequest,
+    reap_stale_runs,
+    requeue_lost_runs,
+    submit,
+    waiting_runs,
+)
 from hub.schools import create_school
-from hub.worker import STOPPED_MESSAGE, Worker, reap_stale_runs, requeue_lost_runs, waiting_runs
+from hub.worker import Worker
 from tests.service.helpers import wait_for, with_fake_provider
 
 
@@ -63,7 +71,7 @@ def test_serve_embedded_worker_executes_api_syncs(whub: Hub) -> None:
 
 def test_a_run_whose_worker_died_is_failed_and_frees_the_integration(whub: Hub) -> None:
     iid = _integration(whub)
-    run, _ = runs.request_run(whub, integration_id=iid, trigger="api")
+    run, _ = runs.request_run(whub, runs.RunRequest(integration_id=iid, trigger="api"))
     long_ago = utcnow() - timedelta(minutes=30)
     with whub.transaction() as session:
         session.execute(
@@ -76,14 +84,16 @@ def test_a_run_whose_worker_died_is_failed_and_frees_the_integration(whub: Hub) 
     failed = runs.get_run(whub, run.id)
     assert failed.status == "failed" and failed.error == STOPPED_MESSAGE
     assert failed.active_slot is None and failed.finished_at is not None
-    again, created = runs.request_run(whub, integration_id=iid, trigger="api")
+    again, created = runs.request_run(whub, runs.RunRequest(integration_id=iid, trigger="api"))
     assert created and again.id != run.id
     assert reap_stale_runs(whub) == []  # a queued run is waiting, not dead
 
 
 def test_waiting_runs_are_reported_and_resent(whub: Hub) -> None:
     iid = _integration(whub)
-    run, _ = runs.request_run(whub, integration_id=iid, trigger="api")  # never queued: "lost"
+    run, _ = runs.request_run(
+        whub, runs.RunRequest(integration_id=iid, trigger="api")
+    )  # never queued: "lost"
     with whub.transaction() as session:
         session.execute(
             update(Run)
@@ -112,8 +122,8 @@ def test_stopping_finishes_the_current_run_and_leaves_the_rest_queued(
     other = _integration(whub, "Other")
     queue = RunQueue(whub, MemoryHuey("stop", results=False))
     set_queue(whub, queue)
-    first = submit(whub, integration_id=slow, trigger="api")
-    second = submit(whub, integration_id=other, trigger="api")
+    first = submit(whub, RunRequest(integration_id=slow, trigger="api")).run
+    second = submit(whub, RunRequest(integration_id=other, trigger="api")).run
     worker = Worker(queue, poll_seconds=0.05).start()
     wait_for(marker.exists)
     assert worker.current == first.id
@@ -126,14 +136,14 @@ def test_stopping_finishes_the_current_run_and_leaves_the_rest_queued(
 def test_the_heartbeat_is_written_while_a_run_executes(
     whub: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import hub.worker as worker_module
+    from hub.runs import heartbeat
 
-    monkeypatch.setattr(worker_module, "HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr(heartbeat, "HEARTBEAT_SECONDS", 0.05)
     marker = tmp_path / "started"
     iid = _integration(whub, pause_after="1", pause_seconds="0.6", marker=str(marker))
     queue = RunQueue(whub, MemoryHuey("beat", results=False))
     set_queue(whub, queue)
-    run = submit(whub, integration_id=iid, trigger="api")
+    run = submit(whub, RunRequest(integration_id=iid, trigger="api")).run
     worker = Worker(queue, poll_seconds=0.05).start()
     try:
         wait_for(marker.exists)
@@ -152,3 +162,27 @@ def test_the_heartbeat_is_written_while_a_run_executes(
     assert runs.get_run(whub, run.id).status == "succeeded"
     with whub.session() as session:
         assert session.exec(select(func.count()).select_from(Membership)).one() == 4
+
+
+def test_a_consumer_crash_fails_the_run_the_one_way_with_its_audit_record(
+    whub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash the executor did not catch ends the run through the same failure path as every
+    other failure: status, freed slot, and the audit record the worker's own copy lacked."""
+    from hub.models import AuditEvent
+    from hub.runs import execution
+
+    def crash(*_args: object, **_kw: object) -> None:
+        msg = "a bug"
+        raise RuntimeError(msg)
+
+    iid = _integration(whub)
+    run, _ = runs.request_run(whub, RunRequest(integration_id=iid, trigger="api"))
+    monkeypatch.setattr(execution, "execute", crash)
+    assert execution.execute_run(whub, run.id) == "failed"
+    failed = runs.get_run(whub, run.id)
+    assert failed.status == "failed" and failed.active_slot is None
+    assert failed.error == "internal error (RuntimeError); nothing was applied"
+    with whub.session() as session:
+        events = session.exec(select(AuditEvent).where(col(AuditEvent.target) == run.id)).all()
+    assert [e.action for e in events] == ["run.request", "run.failed"]

@@ -37,7 +37,7 @@ def connected(hub: Hub, district: OneRosterSandbox) -> Iterator[tuple[str, str]]
 
 
 def _run(hub: Hub, integration_id: str, **options: Any) -> dict[str, Any]:
-    run = runs.sync_now(hub, integration_id=integration_id, **options)
+    run = runs.submit(hub, runs.RunRequest(integration_id=integration_id, **options), here=True).run
     return dict(runs.run_json(hub, run))
 
 

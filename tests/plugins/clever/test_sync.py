@@ -54,7 +54,9 @@ def test_full_then_unchanged_then_incremental(
     school_id = school_of(hub, integration_id)
     expected = expected_records(district.users)
 
-    run = runs.sync_now(hub, integration_id=integration_id, actor="test")
+    run = runs.submit(
+        hub, runs.RunRequest(integration_id=integration_id, actor="test"), here=True
+    ).run
     assert run.status == "succeeded", run.error
     assert run.counts["created"] == len(expected)
     assert run.counts["skipped"] == 2  # the two people without email
@@ -62,7 +64,9 @@ def test_full_then_unchanged_then_incremental(
     assert all(a["source"] == "clever" for a in accounts.list_accounts(hub, school_id=school_id))
     assert integrations.get_integration(hub, integration_id).cursor == district.newest_event_id
 
-    again = runs.sync_now(hub, integration_id=integration_id, actor="test", full=True)
+    again = runs.submit(
+        hub, runs.RunRequest(integration_id=integration_id, actor="test", full=True), here=True
+    ).run
     assert again.status == "succeeded", again.error
     assert again.counts["unchanged"] == len(expected) and again.counts["created"] == 0
 
@@ -74,7 +78,9 @@ def test_full_then_unchanged_then_incremental(
     district.delete_user(teacher["id"])
 
     before = len(district.requests)
-    changes = runs.sync_now(hub, integration_id=integration_id, actor="test")
+    changes = runs.submit(
+        hub, runs.RunRequest(integration_id=integration_id, actor="test"), here=True
+    ).run
     assert changes.status == "succeeded", changes.error
     assert {k: v for k, v in changes.counts.items() if v} == {
         "created": 1,
@@ -96,10 +102,17 @@ def test_an_expired_cursor_runs_a_full_sync(
     hub: Hub, clever_url: str, district: CleverSandbox
 ) -> None:
     integration_id = connect(hub, clever_url, district, incremental="true")
-    assert runs.sync_now(hub, integration_id=integration_id, actor="test").status == "succeeded"
+    assert (
+        runs.submit(
+            hub, runs.RunRequest(integration_id=integration_id, actor="test"), here=True
+        ).run.status
+        == "succeeded"
+    )
     district.expire_events()
     district.add_user(kind="student", email="late.enrollee@students.maplewood.example.org")
-    run = runs.sync_now(hub, integration_id=integration_id, actor="test")
+    run = runs.submit(
+        hub, runs.RunRequest(integration_id=integration_id, actor="test"), here=True
+    ).run
     assert run.status == "succeeded", run.error
     assert run.counts["created"] == 1
     issues = runs.run_json(hub, run)["issues"]
@@ -111,7 +124,9 @@ def test_a_half_read_roster_applies_nothing(
 ) -> None:
     integration_id = connect(hub, clever_url, district, page_size="9")
     district.fail_next(503, times=1000, after=2)
-    run = runs.sync_now(hub, integration_id=integration_id, actor="test")
+    run = runs.submit(
+        hub, runs.RunRequest(integration_id=integration_id, actor="test"), here=True
+    ).run
     assert run.status == "failed"
     assert "503" in (run.error or "")
     assert listed(hub, school_of(hub, integration_id), include_all=True) == {}
@@ -122,13 +137,20 @@ def test_a_user_with_nul_in_a_name_is_skipped_and_the_rest_applied(
 ) -> None:
     """PostgreSQL cannot store NUL: one such user is a warning, never a failed district run."""
     integration_id = connect(hub, clever_url, district)
-    assert runs.sync_now(hub, integration_id=integration_id, actor="test").status == "succeeded"
+    assert (
+        runs.submit(
+            hub, runs.RunRequest(integration_id=integration_id, actor="test"), here=True
+        ).run.status
+        == "succeeded"
+    )
     student = next(u for u in district.users if set(u["roles"]) == {"student"} and u.get("email"))
     district.update_user(student["id"], first_name="Renamed")
     bad = district.add_user(kind="student", email="bad.name@maplewood.example.org")
     district.update_user(bad["id"], first_name="Bad\u0000Name")
 
-    run = runs.sync_now(hub, integration_id=integration_id, actor="test")
+    run = runs.submit(
+        hub, runs.RunRequest(integration_id=integration_id, actor="test"), here=True
+    ).run
     assert run.status == "succeeded", run.error
     assert run.counts["updated"] == 1 and run.counts["created"] == 0
     now = {
@@ -152,7 +174,9 @@ def test_a_few_503s_cost_seconds_not_the_rate_limit_window(
     far = str(int(time.time()) + 3600)
     district.fail_next(503, times=3, headers={"X-RateLimit-Reset": far})
     started = time.monotonic()
-    run = runs.sync_now(hub, integration_id=integration_id, actor="test")
+    run = runs.submit(
+        hub, runs.RunRequest(integration_id=integration_id, actor="test"), here=True
+    ).run
     assert run.status == "succeeded", run.error
     assert time.monotonic() - started < 10  # 0.1 + 0.2 + 0.4 s of backoff, plus the sync
 
@@ -162,7 +186,9 @@ def test_a_revoked_token_fails_the_run_with_what_to_do(
 ) -> None:
     integration_id = connect(hub, clever_url, district)
     district.revoke()
-    run = runs.sync_now(hub, integration_id=integration_id, actor="test")
+    run = runs.submit(
+        hub, runs.RunRequest(integration_id=integration_id, actor="test"), here=True
+    ).run
     assert run.status == "failed"
     assert "reconnect the district in Clever (setting: token)" in (run.error or "")
     assert district.token not in (run.error or "")

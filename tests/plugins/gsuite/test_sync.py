@@ -10,7 +10,9 @@ from plugins.gsuite.sandbox import GoogleSandbox
 
 
 def sync(hub: Hub, integration_id: str) -> dict[str, Any]:
-    run = runs.sync_now(hub, integration_id=integration_id, actor="test")
+    run = runs.submit(
+        hub, runs.RunRequest(integration_id=integration_id, actor="test"), here=True
+    ).run
     result: dict[str, Any] = runs.run_json(hub, run)
     return result
 

@@ -11,6 +11,7 @@ reported and the others go on.
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -20,14 +21,14 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.engine import make_url
 
-from hub import accounts, demo_console, integrations, runs, schools
+from hub import accounts, demo_console, integrations, run_status, runs, schools
 from hub.cli.accounts import UPLOAD_COUNT_KEYS, import_spreadsheet
 from hub.cli.output import one_line, table
 from hub.context import Hub
 from hub.errors import UsageError
 from hub.models import School
 from hub.provider import Provider
-from hub.sync import COUNT_KEYS
+from hub.run_status import COUNT_KEYS
 from hub.testing import LoopbackServer
 
 ACTOR = "demo"
@@ -36,6 +37,14 @@ SAMPLE_NAME = "demo-accounts.xlsx"
 ACCOUNTS_SHOWN = 5
 
 Log = Callable[[str], None]
+
+
+def _console_app(hub: Hub) -> Any:
+    """The app ``rosterhub serve`` serves, without its worker (the demo runs the syncs).
+    Loaded by name, like the other service commands, so the CLI stays off the service's
+    import path until it is needed."""
+    build_app = importlib.import_module("hub.server").build_app
+    return build_app(hub, worker=False, scheduler=False)
 
 
 def school_name(provider: type[Provider]) -> str:
@@ -119,6 +128,7 @@ def _demo_provider(
                 school_id=school.id,
                 person=person,
                 existing=existing[0].id if existing else None,
+                app_for=_console_app,
             )
             chosen = {k: v for k, v in settings.items() if k != "api_endpoint"}
             integration = integrations.update_integration(
@@ -139,14 +149,17 @@ def _demo_provider(
             )
         entry["integration_id"] = integration.id
         log(f"{provider.name}: syncing {school.name} ({integration.id})")
-        run = runs.sync_now(hub, integration_id=integration.id, trigger="manual", actor=ACTOR)
+        request = runs.RunRequest(integration.id, trigger="manual", actor=ACTOR)
+        run = runs.submit(hub, request, here=True).run
         doc = runs.run_json(hub, run)
         entry["issues"] = len(doc.pop("issues"))
         entry["run"] = doc
         listed = accounts.list_accounts(hub, school_id=school.id)
         entry["accounts_total"] = len(listed)
         entry["accounts"] = listed[:ACCOUNTS_SHOWN]
-        entry["error"] = None if doc["status"] != runs.FAILED else f"run failed: {doc['error']}"
+        entry["error"] = (
+            None if doc["status"] != run_status.FAILED else f"run failed: {doc['error']}"
+        )
         log(f"{provider.name}: run {doc['id']} {doc['status']}")
     except Exception as exc:  # noqa: BLE001 - reported, and the next provider goes on
         entry["error"] = one_line(str(exc)) or type(exc).__name__

@@ -1,0 +1,156 @@
+"""Applying a plan: a handful of executemany statements in the caller's transaction.
+
+A failure part-way applies nothing (the caller's transaction rolls back). With ``guard=True``
+(approving a held run) the plan is first checked against the rows as they are now
+(:mod:`hub.engine.stale`): a plan is applied as the view it was computed from, or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, update
+
+from hub import bulk
+from hub.bulk import (
+    ACCOUNT_COLUMNS,
+    LOOKUP_CHUNK,
+    MEMBERSHIP_COLUMNS,
+    WRITE_CHUNK,
+    account_table,
+    chunks,
+    insert_many,
+    insert_returning,
+    membership_table,
+)
+from hub.engine.plan import Plan
+from hub.engine.stale import StalePlan, drop_stale
+from hub.models import ACTIVE, DEACTIVATED, utcnow
+
+
+def apply_plan(
+    conn: Connection, plan: Plan, *, now: datetime | None = None, guard: bool = False
+) -> None:
+    """Write a plan with bulk statements in the caller's transaction.
+
+    ``guard=True`` (approving a held run) first re-reads every row the plan touches; if any of
+    them moved on since planning (a newer sync, an upload, a change by hand) it raises
+    :class:`~hub.engine.stale.StalePlan` before writing anything, so a stale plan never
+    overwrites newer data.
+    """
+    now = now or utcnow()
+    if guard:
+        stale = drop_stale(conn, plan)
+        if stale:
+            raise StalePlan(stale)
+    m, a = membership_table, account_table
+    if plan.deactivations:
+        stmt = (
+            update(m)
+            .where(m.c.id.in_(bindparam("ids", expanding=True)))
+            .values(status=DEACTIVATED, updated_at=now)
+        )
+        for d_part in chunks(plan.deactivations, LOOKUP_CHUNK):
+            conn.execute(stmt, {"ids": [row.membership_id for row in d_part]})
+    if plan.account_updates:
+        stmt = (
+            update(a)
+            .where(a.c.id == bindparam("b_id"))
+            .values(
+                email=bindparam("b_email"),
+                first_name=bindparam("b_first"),
+                last_name=bindparam("b_last"),
+                updated_at=now,
+            )
+        )
+        for a_part in chunks(plan.account_updates, WRITE_CHUNK):
+            conn.execute(
+                stmt,
+                [
+                    {
+                        "b_id": r.account_id,
+                        "b_email": r.email,
+                        "b_first": r.first_name,
+                        "b_last": r.last_name,
+                    }
+                    for r in a_part
+                ],
+            )
+    if plan.membership_updates:
+        stmt = (
+            update(m)
+            .where(m.c.id == bindparam("b_id"))
+            .values(
+                external_id=bindparam("b_ext"),
+                roles=bindparam("b_roles"),
+                record_hash=bindparam("b_hash"),
+                status=bindparam("b_status"),
+                updated_at=now,
+            )
+        )
+        for m_part in chunks(plan.membership_updates, WRITE_CHUNK):
+            conn.execute(
+                stmt,
+                [
+                    {
+                        "b_id": r.membership_id,
+                        "b_ext": r.external_id,
+                        "b_roles": r.roles,
+                        "b_hash": r.hash,
+                        "b_status": r.status,
+                    }
+                    for r in m_part
+                ],
+            )
+    if plan.new_accounts:
+        _insert_new_accounts(conn, plan, now)
+    if plan.links:
+        stamp = bulk.timestamp(conn, now)
+        insert_many(
+            conn,
+            membership_table,
+            MEMBERSHIP_COLUMNS,
+            [
+                _membership_row(plan, r.account_id, r.external_id, r.roles, r.hash, stamp)
+                for r in plan.links
+            ],
+        )
+
+
+def _membership_row(
+    plan: Plan, account_id: int, external_id: str, roles: str, digest: str, stamp: Any
+) -> tuple[Any, ...]:
+    """A new membership in :data:`hub.bulk.MEMBERSHIP_COLUMNS` order."""
+    return (
+        account_id,
+        plan.school_id,
+        roles,
+        ACTIVE,
+        plan.integration_id,
+        plan.source,
+        external_id,
+        digest,
+        stamp,
+        stamp,
+    )
+
+
+def _insert_new_accounts(conn: Connection, plan: Plan, now: datetime) -> None:
+    stamp = bulk.timestamp(conn, now)
+    rows = [(r.email, r.first_name, r.last_name, None, stamp, stamp) for r in plan.new_accounts]
+    ids = {
+        email: aid
+        for aid, email in insert_returning(
+            conn, account_table, ACCOUNT_COLUMNS, rows, ("id", "email")
+        )
+    }
+    insert_many(
+        conn,
+        membership_table,
+        MEMBERSHIP_COLUMNS,
+        [
+            _membership_row(plan, ids[r.email], r.external_id, r.roles, r.hash, stamp)
+            for r in plan.new_accounts
+        ],
+    )

@@ -1,0 +1,160 @@
+"""A plan: what a run would change, with its counts and issues.
+
+Plain data, so a held run can keep it (compressed JSON in ``Run.plan``) and apply it after
+approval. Its rows are named tuples: a 500,000-person plan stays small, serializes as JSON
+arrays, and each field still has a name. Every row that changes an existing row carries what
+that row was expected to be (``expected_*``), which is how :mod:`hub.engine.stale` tells a
+plan that is out of date.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from hub.issues import ISSUE_CAP, Issue
+from hub.run_status import COUNT_KEYS
+
+
+class NewAccount(NamedTuple):
+    """A person new to the hub: an account and its membership at the school."""
+
+    external_id: str
+    email: str
+    first_name: str
+    last_name: str
+    roles: str
+    hash: str
+
+
+class Link(NamedTuple):
+    """An existing account (another school's, say) gets a membership at this school."""
+
+    account_id: int
+    external_id: str
+    roles: str
+    hash: str
+
+
+class AccountUpdate(NamedTuple):
+    """New names or a new email for an account this integration owns."""
+
+    account_id: int
+    email: str
+    first_name: str
+    last_name: str
+    expected_email: str
+
+
+class MembershipUpdate(NamedTuple):
+    """A changed (or reactivated, or re-keyed) membership this integration owns."""
+
+    membership_id: int
+    account_id: int
+    external_id: str
+    roles: str
+    hash: str
+    status: str
+    expected_hash: str | None
+    expected_status: str
+
+
+class Deactivation(NamedTuple):
+    """An active membership the provider no longer returns (or returns inactive)."""
+
+    membership_id: int
+    expected_hash: str | None
+
+
+@dataclass
+class Plan:
+    """What a run would change, with its counts and issues."""
+
+    integration_id: str
+    school_id: str
+    source: str
+    full: bool
+    new_accounts: list[NewAccount] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    account_updates: list[AccountUpdate] = field(default_factory=list)
+    membership_updates: list[MembershipUpdate] = field(default_factory=list)
+    deactivations: list[Deactivation] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
+    issues: list[Issue] = field(default_factory=list)
+    dropped_issues: int = 0
+    cursor: str | None = None
+    cursor_before: str | None = None
+    records: int = 0
+    active_before: int = 0
+    settings_digest: str | None = None
+    """What the integration's settings were when planning (a held plan is out of date once
+    they change); None for plans stored before it was recorded."""
+
+    @property
+    def changes(self) -> int:
+        return (
+            len(self.new_accounts)
+            + len(self.links)
+            + len(self.membership_updates)
+            + len(self.deactivations)
+        )
+
+    def add_issue(self, issue: Issue) -> None:
+        """Keep the first ISSUE_CAP - 1 issues; the rest become one summary line."""
+        if len(self.issues) < ISSUE_CAP - 1:
+            self.issues.append(issue)
+        else:
+            self.dropped_issues += 1
+
+    def all_issues(self) -> list[Issue]:
+        if not self.dropped_issues:
+            return list(self.issues)
+        more = Issue("warning", f"{self.dropped_issues} more issues not shown")
+        return [*self.issues, more]
+
+    def to_bytes(self) -> bytes:
+        data = {
+            "integration_id": self.integration_id,
+            "school_id": self.school_id,
+            "source": self.source,
+            "full": self.full,
+            "new_accounts": self.new_accounts,
+            "links": self.links,
+            "account_updates": self.account_updates,
+            "membership_updates": self.membership_updates,
+            "deactivations": self.deactivations,
+            "counts": self.counts,
+            "issues": [i.as_dict() for i in self.issues],
+            "dropped_issues": self.dropped_issues,
+            "cursor": self.cursor,
+            "cursor_before": self.cursor_before,
+            "records": self.records,
+            "active_before": self.active_before,
+            "settings_digest": self.settings_digest,
+        }
+        return zlib.compress(json.dumps(data, separators=(",", ":")).encode("utf-8"), 6)
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> Plan:
+        data = json.loads(zlib.decompress(blob))
+        return cls(
+            integration_id=data["integration_id"],
+            school_id=data["school_id"],
+            source=data["source"],
+            full=data["full"],
+            new_accounts=[NewAccount(*r) for r in data["new_accounts"]],
+            links=[Link(*r) for r in data["links"]],
+            account_updates=[AccountUpdate(*r) for r in data["account_updates"]],
+            membership_updates=[MembershipUpdate(*r) for r in data["membership_updates"]],
+            deactivations=[Deactivation(*r) for r in data["deactivations"]],
+            counts={k: int(data["counts"].get(k, 0)) for k in COUNT_KEYS},
+            issues=[Issue(**i) for i in data["issues"]],
+            dropped_issues=data["dropped_issues"],
+            cursor=data["cursor"],
+            cursor_before=data["cursor_before"],
+            records=data["records"],
+            active_before=data["active_before"],
+            settings_digest=data.get("settings_digest"),
+        )

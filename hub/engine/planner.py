@@ -1,0 +1,360 @@
+"""Planning: diff a provider's roster against the database, without writing anything.
+
+The hot path is set-based. The integration's own memberships are loaded once into a dict;
+the provider's records stream through the role mapping and are compared by record hash;
+emails new to the integration are resolved against the accounts table in batches. No ORM
+object is created per person. Ownership decides what a plan may touch: only memberships
+this integration synced are updated or deactivated; anyone else's account at the school is
+reported and left as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+from sqlalchemy import Connection, select
+
+from hub.bulk import LOOKUP_CHUNK, account_table, membership_table
+from hub.engine.lookup import lookup_accounts
+from hub.engine.mapping import Mapped, Rejected, RoleMapper, record_hash
+from hub.engine.plan import AccountUpdate, Deactivation, Link, MembershipUpdate, NewAccount, Plan
+from hub.issues import Issue
+from hub.models import ACTIVE
+from hub.roster import Cursor, RosterRecord, Skip, normalize_email
+
+_make = tuple.__new__
+"""Builds a row type from a tuple without NamedTuple's Python-level ``__new__``: the rows
+made once per person (every owned membership, every new account) cost what a tuple costs."""
+
+
+class Owned(NamedTuple):
+    """One of the integration's memberships as planning found it."""
+
+    membership_id: int
+    account_id: int
+    hash: str | None
+    status: str
+    roles: str
+    email: str
+
+
+class Planner:
+    """Builds a :class:`Plan` from a stream of provider items.
+
+    ``full`` runs deactivate the integration's memberships that the provider no longer
+    returns; incremental runs (a change feed) only apply what they are given.
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        *,
+        integration_id: str,
+        school_id: str,
+        source: str,
+        admin_implies_teacher: bool = True,
+        full: bool = True,
+    ) -> None:
+        self.conn = conn
+        self.plan = Plan(
+            integration_id=integration_id, school_id=school_id, source=source, full=full
+        )
+        self.mapper = RoleMapper(admin_implies_teacher=admin_implies_teacher)
+        # external_id -> (membership id, account id, record hash, status, roles, account email)
+        self.owned: dict[str, Owned] = {}
+        self.owned_by_email: dict[str, str] = {}
+        self.seen: set[str] = set()
+        self.claimed: dict[str, str] = {}  # emails new records / email changes take in this run
+        self.pending_new: list[Mapped] = []
+        self.pending_change: list[tuple[Mapped, Owned]] = []
+        self.adopt: list[tuple[Mapped, str]] = []
+        self._load_owned()
+
+    def _load_owned(self) -> None:
+        m, a = membership_table, account_table
+        query = (
+            select(
+                m.c.external_id,
+                m.c.id,
+                m.c.account_id,
+                m.c.record_hash,
+                m.c.status,
+                m.c.roles,
+                a.c.email,
+            )
+            .join(a, a.c.id == m.c.account_id)
+            .where(m.c.integration_id == self.plan.integration_id)
+        )
+        owned = self.owned
+        by_email = self.owned_by_email
+        active = 0
+        for ext, mid, aid, digest, status, roles, email in self.conn.execute(query).tuples():
+            if ext is None:
+                continue
+            owned[ext] = _make(Owned, (mid, aid, digest, status, roles, email))
+            by_email[email] = ext
+            if status == ACTIVE:
+                active += 1
+        self.plan.active_before = active
+
+    # The per-record path is deliberately flat: it runs once per person.
+    def feed(self, item: RosterRecord | Skip | Cursor) -> None:
+        if type(item) is RosterRecord or isinstance(item, RosterRecord):
+            self._record(item)
+        elif isinstance(item, Cursor):
+            self.plan.cursor = item.value
+        elif isinstance(item, Skip):
+            # The provider still has this person, just not in a usable shape (no email, say):
+            # keep what the hub has rather than deactivate them.
+            if item.external_id:
+                self.seen.add(item.external_id)
+            self.plan.counts["skipped"] += 1
+            self.plan.add_issue(Issue(item.severity, item.message, item.external_id, item.email))
+        else:
+            msg = f"the provider yielded an unexpected item: {type(item).__name__}"
+            raise TypeError(msg)
+
+    def _record(self, record: RosterRecord) -> None:
+        plan = self.plan
+        counts = plan.counts
+        ext = record.external_id
+        if ext in self.seen:
+            counts["skipped"] += 1
+            plan.add_issue(
+                Issue("warning", "returned twice by the provider; the first was used", ext)
+            )
+            return
+        self.seen.add(ext)
+        plan.records += 1
+        mapped = self.mapper.map(record)
+        current = self.owned.get(ext)
+        if current is None:
+            self._new(record, mapped)
+            return
+        mid, aid, digest, status, _roles, email = current
+        if not record.active:
+            if status == ACTIVE:
+                plan.deactivations.append(Deactivation(mid, digest))
+                counts["deactivated"] += 1
+            else:
+                counts["unchanged"] += 1
+            return
+        if type(mapped) is Rejected:
+            counts["skipped"] += 1
+            message = mapped.message
+            if mapped.conflict:
+                message += "; the account keeps the roles it had"
+            plan.add_issue(Issue(mapped.severity, message, ext, email))
+            return
+        assert type(mapped) is Mapped
+        if mapped.hash == digest:
+            if status == ACTIVE:
+                counts["unchanged"] += 1
+            else:
+                plan.membership_updates.append(
+                    MembershipUpdate(
+                        mid, aid, ext, mapped.roles, mapped.hash, ACTIVE, digest, status
+                    )
+                )
+                counts["reactivated"] += 1
+            return
+        if mapped.email != email:
+            holder = self.owned_by_email.get(mapped.email)
+            if holder is not None or mapped.email in self.claimed:
+                other = holder or self.claimed[mapped.email]
+                counts["skipped"] += 1
+                plan.add_issue(
+                    Issue(
+                        "error",
+                        f"email changed to {mapped.email}, which belongs to another account "
+                        f"(external id {other}); not changed",
+                        ext,
+                        email,
+                    )
+                )
+                return
+            self.claimed[mapped.email] = ext
+            self.pending_change.append((mapped, current))
+            if len(self.pending_change) + len(self.pending_new) >= LOOKUP_CHUNK:
+                self._resolve()
+            return
+        self._change(mapped, current)
+
+    def _new(self, record: RosterRecord, mapped: Mapped | Rejected) -> None:
+        plan = self.plan
+        if not record.active:
+            plan.counts["skipped"] += 1  # inactive and never seen: nothing to create
+            return
+        if type(mapped) is Rejected:
+            plan.counts["skipped"] += 1
+            email = normalize_email(record.email)
+            plan.add_issue(Issue(mapped.severity, mapped.message, record.external_id, email))
+            return
+        assert type(mapped) is Mapped
+        holder = self.owned_by_email.get(mapped.email)
+        if holder is not None:
+            self.adopt.append((mapped, holder))
+            return
+        other = self.claimed.get(mapped.email)
+        if other is not None:
+            plan.counts["skipped"] += 1
+            plan.add_issue(
+                Issue(
+                    "error",
+                    f"same email as external id {other} in this roster; not synced",
+                    mapped.external_id,
+                    mapped.email,
+                )
+            )
+            return
+        self.claimed[mapped.email] = mapped.external_id
+        self.pending_new.append(mapped)
+        if len(self.pending_new) + len(self.pending_change) >= LOOKUP_CHUNK:
+            self._resolve()
+
+    def _change(self, mapped: Mapped, current: Owned) -> None:
+        """An owned membership whose record changed (or is adopted under a new external id)."""
+        plan = self.plan
+        mid, aid, digest, status, roles, email = current
+        names_changed = (
+            digest is None
+            or record_hash(
+                email=email,
+                first_name=mapped.first_name,
+                last_name=mapped.last_name,
+                roles=roles,
+                active=True,
+            )
+            != digest
+        )
+        if names_changed or mapped.email != email:
+            plan.account_updates.append(
+                AccountUpdate(aid, mapped.email, mapped.first_name, mapped.last_name, email)
+            )
+        plan.membership_updates.append(
+            MembershipUpdate(
+                mid, aid, mapped.external_id, mapped.roles, mapped.hash, ACTIVE, digest, status
+            )
+        )
+        plan.counts["reactivated" if status != ACTIVE else "updated"] += 1
+
+    def _resolve(self) -> None:
+        """Look up, in one query, the accounts behind every email waiting for resolution."""
+        new, changes = self.pending_new, self.pending_change
+        self.pending_new, self.pending_change = [], []
+        if not new and not changes:
+            return
+        emails = [m.email for m in new] + [m.email for m, _ in changes]
+        found = lookup_accounts(self.conn, emails=emails, school_id=self.plan.school_id)
+        plan = self.plan
+        counts = plan.counts
+        for mapped in new:
+            hit = found.get(mapped.email)
+            if hit is None:
+                plan.new_accounts.append(
+                    _make(
+                        NewAccount,
+                        (
+                            mapped.external_id,
+                            mapped.email,
+                            mapped.first_name,
+                            mapped.last_name,
+                            mapped.roles,
+                            mapped.hash,
+                        ),
+                    )
+                )
+                counts["created"] += 1
+                continue
+            if hit.membership_id is None:
+                plan.links.append(
+                    Link(hit.account_id, mapped.external_id, mapped.roles, mapped.hash)
+                )
+                counts["created"] += 1
+                continue
+            counts["skipped"] += 1
+            if hit.owner == plan.integration_id:
+                message = "already synced by this integration under another id; not synced"
+            else:
+                by = f"integration {hit.owner}" if hit.owner else f"a {hit.source} entry"
+                message = f"already at this school from {by}; left as it is"
+            plan.add_issue(Issue("warning", message, mapped.external_id, mapped.email))
+        for mapped, current in changes:
+            hit = found.get(mapped.email)
+            if hit is not None and hit.account_id != current.account_id:
+                counts["skipped"] += 1
+                plan.add_issue(
+                    Issue(
+                        "error",
+                        f"email changed to {mapped.email}, which belongs to another account; not changed",
+                        mapped.external_id,
+                        current.email,
+                    )
+                )
+                continue
+            self._change(mapped, current)
+
+    def finish(self) -> Plan:
+        self._resolve()
+        plan = self.plan
+        adopted: set[str] = set()
+        for mapped, holder in self.adopt:
+            # A new external id with the email of one of our own memberships: the provider
+            # re-keyed the person. Take the membership over only if its old id is gone.
+            if plan.full and holder not in self.seen and holder not in adopted:
+                adopted.add(holder)
+                self._change(mapped, self.owned[holder])
+                continue
+            plan.counts["skipped"] += 1
+            plan.add_issue(
+                Issue(
+                    "error",
+                    f"same email as external id {holder} of this integration; not synced",
+                    mapped.external_id,
+                    mapped.email,
+                )
+            )
+        if plan.full:
+            seen = self.seen
+            for ext, owned in self.owned.items():
+                if owned.status == ACTIVE and ext not in seen and ext not in adopted:
+                    plan.deactivations.append(Deactivation(owned.membership_id, owned.hash))
+                    plan.counts["deactivated"] += 1
+        return plan
+
+
+def plan_sync(
+    conn: Connection,
+    items: Iterable[RosterRecord | Skip | Cursor],
+    *,
+    integration_id: str,
+    school_id: str,
+    source: str,
+    admin_implies_teacher: bool = True,
+    full: bool = True,
+    progress: Callable[[int, int | None], None] | None = None,
+    every: int = 1000,
+) -> Plan:
+    """Plan a run from provider items (``full=False`` for a change feed)."""
+    planner = Planner(
+        conn,
+        integration_id=integration_id,
+        school_id=school_id,
+        source=source,
+        admin_implies_teacher=admin_implies_teacher,
+        full=full,
+    )
+    feed = planner.feed
+    if progress is None:
+        for item in items:
+            feed(item)
+    else:
+        done = 0
+        for item in items:
+            feed(item)
+            done += 1
+            if done % every == 0:
+                progress(done, None)
+        progress(done, done)
+    return planner.finish()
