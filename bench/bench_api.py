@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet
 
@@ -149,37 +150,45 @@ def _postgres(url: str) -> Iterator[str]:
         admin.dispose()
 
 
-@contextmanager
-def _served(database_url: str) -> Iterator[tuple[str, str, str, str]]:
-    """The app with a school of 1,000 synced accounts; yields (base url, token, run, school)."""
-    from fastapi import FastAPI
-
+def synced_school(database_url: str, *, people: int) -> tuple[Any, Any, Any]:
+    """(hub, school, run): one school synced from the synthetic district with ``people``
+    accounts, what the API and console benchmarks serve."""
     from bench.district import DistrictPlugin
-    from hub import runs, tokens
-    from hub.api import create_app
+    from hub import runs
     from hub.config import get_settings
     from hub.context import open_hub
     from hub.integrations import create_integration
     from hub.plugins import make_plugin_manager
     from hub.schools import create_school
-    from hub.testing import LoopbackServer
 
     settings = get_settings(database_url=database_url, secret_key=Fernet.generate_key().decode())
     hub = open_hub(settings, pm=make_plugin_manager(extra=[DistrictPlugin()]))
+    school = create_school(hub, name="Bench High", actor="bench")
+    integration = create_integration(
+        hub,
+        school_id=school.id,
+        provider="district",
+        settings={"people": str(people)},
+        secrets={},
+        actor="bench",
+    )
+    request = runs.RunRequest(integration_id=integration.id, actor="bench")
+    run = runs.submit(hub, request, here=True).run
+    assert run.status == "succeeded", run.error
+    return hub, school, run
+
+
+@contextmanager
+def _served(database_url: str) -> Iterator[tuple[str, str, str, str]]:
+    """The app with a school of 1,000 synced accounts; yields (base url, token, run, school)."""
+    from fastapi import FastAPI
+
+    from hub import tokens
+    from hub.api import create_app
+    from hub.testing import LoopbackServer
+
+    hub, school, run = synced_school(database_url, people=ACCOUNTS)
     try:
-        school = create_school(hub, name="Bench High", actor="bench")
-        integration = create_integration(
-            hub,
-            school_id=school.id,
-            provider="district",
-            settings={"people": str(ACCOUNTS)},
-            secrets={},
-            actor="bench",
-        )
-        run = runs.submit(
-            hub, runs.RunRequest(integration_id=integration.id, actor="bench"), here=True
-        ).run
-        assert run.status == "succeeded", run.error
         token = tokens.create_token(hub, role="district_it", actor="bench")[1]
         app = create_app(hub, worker=False, scheduler=False)
 

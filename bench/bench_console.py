@@ -27,7 +27,14 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from bench.bench_api import CONCURRENCY, FLOOR, QUICK_REQUESTS, Load, load_from_another_process
+from bench.bench_api import (
+    CONCURRENCY,
+    FLOOR,
+    QUICK_REQUESTS,
+    Load,
+    load_from_another_process,
+    synced_school,
+)
 from bench.figure import Figure
 
 ACCOUNTS = 5000
@@ -49,33 +56,12 @@ def _served(database_url: str) -> Iterator[tuple[str, str, dict[str, str]]]:
     import httpx
     from fastapi import FastAPI
 
-    from bench.district import DistrictPlugin
-    from hub import runs
     from hub.api import create_app
-    from hub.config import get_settings
-    from hub.context import open_hub
-    from hub.integrations import create_integration
-    from hub.plugins import make_plugin_manager
-    from hub.schools import create_school
     from hub.staff import add_staff
     from hub.testing import LoopbackServer
 
-    settings = get_settings(database_url=database_url, secret_key=Fernet.generate_key().decode())
-    hub = open_hub(settings, pm=make_plugin_manager(extra=[DistrictPlugin()]))
+    hub, school, run = synced_school(database_url, people=ACCOUNTS)
     try:
-        school = create_school(hub, name="Bench High", actor="bench")
-        integration = create_integration(
-            hub,
-            school_id=school.id,
-            provider="district",
-            settings={"people": str(ACCOUNTS)},
-            secrets={},
-            actor="bench",
-        )
-        run = runs.submit(
-            hub, runs.RunRequest(integration_id=integration.id, actor="bench"), here=True
-        ).run
-        assert run.status == "succeeded", run.error
         staff, password = add_staff(
             hub, email="bench@district.example.org", role="district_it", actor="bench"
         )
