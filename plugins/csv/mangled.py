@@ -1,0 +1,102 @@
+"""Passwords a spreadsheet rewrote before they reached us.
+
+A spreadsheet stores what is typed into a cell formatted General as a number or a date when it
+looks like one, and a CSV holds what the cell *shows*: ``00123456`` arrives as ``123456``,
+``123456789012345`` as ``1.23457E+14``, ``3/4/24`` as ``03/04/24`` or ``2024-03-04``. In a
+workbook the reader sees that a cell is a number and warns; in a CSV every cell is text, so
+these shapes are what is left to go on:
+
+- scientific notation (``1.00E+05``, ``1,23E+14``): the digits are gone for good, and nobody
+  chooses such a password, so it is an error (:func:`scientific`);
+- only digits, not starting with 0 (a leading 0 proves the cell was text), and dates or times
+  as spreadsheets show them: the password may be what was typed, or a rewrite of it, so a
+  warning naming the rows (:func:`rewritten`).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+SCIENTIFIC_MESSAGE = (
+    "Password is a number the spreadsheet rewrote in scientific notation (like 1.23E+14), so "
+    "its digits are lost; format the Password column as Text (select the column, then Format "
+    "Cells > Text), type the passwords again and save the file again"
+)
+
+_SCIENTIFIC = r"[+-]?\d+(?:[.,]\d+)?[Ee][+-]?\d{1,3}"
+_DIGITS = r"[1-9]\d*"
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?"
+_CLOCK = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s?[ap]\.?m\.?)?"
+_DATE = (
+    r"(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\.?"  # 03/04/24, 2024-03-04, 04.03.2024
+    rf"|\d{{1,2}}[-\s]{_MONTHS}(?:[-\s]\d{{2,4}})?"  # 4-Mar, 04-Mar-24
+    rf"|{_MONTHS}[-\s]\d{{2,4}})"  # Mar-24
+    rf"(?:[\sT]{_CLOCK})?"
+)
+_DATE_OR_TIME = rf"(?:{_DATE}|{_CLOCK})"
+
+_SCIENTIFIC_RE = re.compile(_SCIENTIFIC)
+# Cells joined with NUL: one scan of the whole column finds whether any cell has a shape at
+# all (most columns have none), before any cell is looked at alone.
+_ANY_SHAPE = re.compile(
+    rf"(?:^|(?<=\x00))(?:{_SCIENTIFIC}|{_DIGITS}|{_DATE_OR_TIME})(?=\x00|$)", re.IGNORECASE
+)
+_ANY_SCIENTIFIC = re.compile(rf"(?:^|(?<=\x00)){_SCIENTIFIC}(?=\x00|$)")
+_LISTED_ROWS = 5
+
+
+def scientific(passwords: list[str]) -> list[bool]:
+    """Which passwords are a number in scientific notation (``1.00E+05``)."""
+    if not _ANY_SCIENTIFIC.search("\x00".join(passwords)):
+        return [False] * len(passwords)
+    match = _SCIENTIFIC_RE.fullmatch
+    return [match(password) is not None for password in passwords]
+
+
+def rewritten(passwords: pd.Series) -> list[tuple[int, str]]:
+    """Warnings, as ``(first row, message)``, for the Password cells of a CSV (indexed by row
+    number) that are only digits or look like dates or times."""
+    if passwords.empty or not _ANY_SHAPE.search("\x00".join(passwords.tolist())):
+        return []
+    found: list[tuple[int, str]] = []
+    digits = passwords.str.fullmatch(_DIGITS)
+    dates = passwords.str.fullmatch(_DATE_OR_TIME, flags=re.IGNORECASE) & ~digits
+    if digits.any():
+        rows = _rows(passwords.index[digits.to_numpy()])
+        found.append(
+            (
+                rows[0],
+                f"{_count(rows)} are only digits ({_listing(rows)}): if the spreadsheet this CSV was saved from held them as numbers, any leading zeros were dropped; check them, and format the Password column as Text before saving (the template does)",
+            )
+        )
+    if dates.any():
+        rows = _rows(passwords.index[dates.to_numpy()])
+        found.append(
+            (
+                rows[0],
+                f"{_count(rows)} look like dates or times ({_listing(rows)}): a spreadsheet turns what looks like a date into one and saves it in its own format, so 3/4/24 may have become 03/04/24 or 2024-03-04; check them, and format the Password column as Text before saving (the template does)",
+            )
+        )
+    return found
+
+
+def _rows(index: pd.Index) -> list[int]:
+    return [int(row) for row in index]
+
+
+def _count(rows: list[int]) -> str:
+    return "1 Password cell" if len(rows) == 1 else f"{len(rows):,} Password cells"
+
+
+def _listing(rows: list[int]) -> str:
+    """``row 3``, ``rows 3, 5 and 9``, ``rows 3, 5, 9, 12, 14 and 40 more``."""
+    if len(rows) == 1:
+        return f"row {rows[0]}"
+    shown = ", ".join(map(str, rows[:_LISTED_ROWS]))
+    more = len(rows) - _LISTED_ROWS
+    if more > 0:
+        return f"rows {shown} and {more:,} more"
+    head, _, last = shown.rpartition(", ")
+    return f"rows {head} and {last}"
