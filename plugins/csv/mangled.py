@@ -65,18 +65,20 @@ def rewritten(passwords: pd.Series) -> list[tuple[int, str]]:
     dates = passwords.str.fullmatch(_DATE_OR_TIME, flags=re.IGNORECASE) & ~digits
     if digits.any():
         rows = _rows(passwords.index[digits.to_numpy()])
+        cells, are, _, them = _cells(rows)
         found.append(
             (
                 rows[0],
-                f"{_count(rows)} are only digits ({_listing(rows)}): if the spreadsheet this CSV was saved from held them as numbers, any leading zeros were dropped; check them, and format the Password column as Text before saving (the template does)",
+                f"{cells} {are} only digits ({_listing(rows)}): if the spreadsheet this CSV was saved from held {them} as numbers, any leading zeros were dropped; check {them}, and format the Password column as Text before saving (the template does)",
             )
         )
     if dates.any():
         rows = _rows(passwords.index[dates.to_numpy()])
+        cells, _, look, them = _cells(rows)
         found.append(
             (
                 rows[0],
-                f"{_count(rows)} look like dates or times ({_listing(rows)}): a spreadsheet turns what looks like a date into one and saves it in its own format, so 3/4/24 may have become 03/04/24 or 2024-03-04; check them, and format the Password column as Text before saving (the template does)",
+                f"{cells} {look} like dates or times ({_listing(rows)}): a spreadsheet turns what looks like a date into one and saves it in its own format, so 3/4/24 may have become 03/04/24 or 2024-03-04; check {them}, and format the Password column as Text before saving (the template does)",
             )
         )
     return found
@@ -86,8 +88,11 @@ def _rows(index: pd.Index) -> list[int]:
     return [int(row) for row in index]
 
 
-def _count(rows: list[int]) -> str:
-    return "1 Password cell" if len(rows) == 1 else f"{len(rows):,} Password cells"
+def _cells(rows: list[int]) -> tuple[str, str, str, str]:
+    """How many cells, and the words that agree with the number."""
+    if len(rows) == 1:
+        return "1 Password cell", "is", "looks", "it"
+    return f"{len(rows):,} Password cells", "are", "look", "them"
 
 
 def _listing(rows: list[int]) -> str:

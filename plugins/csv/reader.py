@@ -305,11 +305,13 @@ def _hidden(sheet: Sheet, *, very: bool) -> Issue:
         else "hidden (right-click a sheet tab > Unhide to see it)"
     )
     rows = len(sheet.data)
+    these = f"its {rows:,} account rows" if rows != 1 else "its 1 account row"
+    them, they = ("them", "they") if rows != 1 else ("it", "it")
     return Issue(
         sheet.name,
         0,
         None,
-        f"the sheet '{sheet.name}' is {how}, and its {rows:,} account row{'s' if rows != 1 else ''} will be imported like the others; check them, or delete the sheet if they should not be",
+        f"the sheet '{sheet.name}' is {how}, and {these} will be imported like the others; check {them}, or delete the sheet if {they} should not be",
     )
 
 
