@@ -27,16 +27,16 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from hub import limits
 from hub.errors import HubError
+from hub.issues import FileIssue
 from plugins.csv import confined, encoding, extent
 from plugins.csv.layout import INSTRUCTIONS, sheet_for_name
-from plugins.csv.table import Issue, Sheet, Workbook, add_table
+from plugins.csv.table import Sheet, Workbook, add_table
 
 __all__ = [
     "CSV",
     "ODS",
     "XLS",
     "XLSX",
-    "Issue",
     "Sheet",
     "UnreadableFile",
     "Workbook",
@@ -274,7 +274,7 @@ def _read_workbook(content: bytes, *, kind: str, bounds: Bounds) -> Workbook:
             raise
         except Exception:  # noqa: BLE001 - one unreadable sheet must not hide the others
             book.errors.append(
-                Issue(name, 0, None, f"the sheet '{name}' could not be read; it may be damaged")
+                FileIssue(name, 0, None, f"the sheet '{name}' could not be read; it may be damaged")
             )
             continue
         # What .xls and .xlsb (never measured before) and anything the measuring missed
@@ -296,7 +296,7 @@ def _read_workbook(content: bytes, *, kind: str, bounds: Bounds) -> Workbook:
     return book
 
 
-def _hidden(sheet: Sheet, *, very: bool) -> Issue:
+def _hidden(sheet: Sheet, *, very: bool) -> FileIssue:
     """A hidden sheet is read like any other, but whoever checked the workbook on screen never
     saw its rows: say so, naming it."""
     how = (
@@ -307,7 +307,7 @@ def _hidden(sheet: Sheet, *, very: bool) -> Issue:
     rows = len(sheet.data)
     these = f"its {rows:,} account rows" if rows != 1 else "its 1 account row"
     them, they = ("them", "they") if rows != 1 else ("it", "it")
-    return Issue(
+    return FileIssue(
         sheet.name,
         0,
         None,
@@ -322,7 +322,7 @@ def _read_text(content: bytes, *, filename: str) -> Workbook:
     book = Workbook(kind=CSV)
     text, encoding_note = _decode(content)
     if encoding_note:
-        book.warnings.append(Issue(filename, 0, None, encoding_note))
+        book.warnings.append(FileIssue(filename, 0, None, encoding_note))
     delimiter = _delimiter(text)
     csv.field_size_limit(limits.MAX_FIELD_CHARS)
     try:

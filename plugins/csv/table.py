@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 from pandas.api.types import infer_dtype
 
+from hub.issues import FileIssue
 from plugins.csv import mangled
 from plugins.csv.layout import (
     EMAIL,
@@ -48,24 +49,6 @@ _SPACES = tuple(c for c in map(chr, range(0x3001)) if c.isspace())  # what str.s
 # search instead of one per kind of space (``\s`` is exactly ``_SPACES``).
 _PADDED = re.compile(rf"{_JOIN}\s")
 _ODD_SPACES = tuple(c for c in _SPACES if c != " ") + ("  ",)
-
-
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """A problem found in an upload, located as a person finds it: sheet, row, column."""
-
-    sheet: str
-    row: int
-    column: str | None
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "sheet": self.sheet,
-            "row": self.row,
-            "column": self.column,
-            "message": self.message,
-        }
 
 
 @dataclass
@@ -124,8 +107,8 @@ def _unpickle_sheet(
 class Workbook:
     kind: str
     sheets: list[Sheet] = field(default_factory=list)
-    errors: list[Issue] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)
+    errors: list[FileIssue] = field(default_factory=list)
+    warnings: list[FileIssue] = field(default_factory=list)
 
 
 # -- one table ---------------------------------------------------------------------------------
@@ -163,7 +146,7 @@ def add_table(
         if column in columns:
             first = _letter(columns[column])
             book.errors.append(
-                Issue(
+                FileIssue(
                     name,
                     header_row,
                     column,
@@ -175,7 +158,7 @@ def add_table(
 
     if role_sheet is None and not csv_file and not (EMAIL in columns and ROLE in columns):
         book.warnings.append(
-            Issue(
+            FileIssue(
                 name,
                 0,
                 None,
@@ -193,13 +176,13 @@ def add_table(
             )
         else:
             message = f"the column '{text}' is not one rosterhub reads; it was ignored"
-        book.warnings.append(Issue(name, header_row, text, message))
+        book.warnings.append(FileIssue(name, header_row, text, message))
     missing = [c for c in (*REQUIRED, *(() if role_sheet else (ROLE,))) if c not in columns]
     for column in missing:
         message = f"the required column {column} is missing from row {header_row}"
         if column == ROLE:
             message += f": {_why_role(name)}"
-        book.errors.append(Issue(name, header_row, column, message))
+        book.errors.append(FileIssue(name, header_row, column, message))
 
     body = raw.iloc[header_at + 1 :]
     data = pd.DataFrame(index=body.index + 1)
@@ -209,7 +192,7 @@ def add_table(
         if converted is not None and column == PASSWORD:
             rows = [int(r) + 1 for r in converted[converted].index]
             book.warnings.append(
-                Issue(
+                FileIssue(
                     name,
                     rows[0],
                     column,
@@ -218,7 +201,7 @@ def add_table(
             )
         elif csv_file and column == PASSWORD:
             for row, message in mangled.rewritten(values):
-                book.warnings.append(Issue(name, row, column, message))
+                book.warnings.append(FileIssue(name, row, column, message))
         data[column] = _clean(values, column)
     data = data[(data != "").any(axis=1)] if len(data.columns) else data.iloc[0:0]
     sheet = Sheet(name=name, role_sheet=role_sheet, header_row=header_row, data=data)
@@ -236,7 +219,7 @@ def _role_from_filename(book: Workbook, name: str, header_row: int) -> str | Non
         return None
     [sheet] = named
     book.warnings.append(
-        Issue(
+        FileIssue(
             name,
             header_row,
             ROLE,

@@ -20,7 +20,7 @@ def where(issues) -> list[tuple[str, int, str | None]]:
 
 
 def roles(result: Validation) -> list[tuple[int, str]]:
-    return [(p.row, p.role_sheet) for p in result.persons()]
+    return [(p.row, p.role.capitalize()) for p in result.persons()]
 
 
 # -- a CSV saved from one sheet: no Role column --------------------------------------------------

@@ -32,7 +32,8 @@ def profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _people(result: Validation) -> list[tuple[str, str, str, str, str]]:
     return [
-        (p.email, p.first_name, p.last_name, p.password, p.role_sheet) for p in result.persons()
+        (p.email, p.first_name, p.last_name, p.password, p.role.capitalize())
+        for p in result.persons()
     ]
 
 
