@@ -3,7 +3,9 @@
 Registered through the ``rosterhub`` entry-point group like any other provider. The provider
 itself reads nothing (:mod:`plugins.csv.provider`); the file reading is the upload format
 (:mod:`plugins.csv.upload_format`: :mod:`plugins.csv.reader`, any spreadsheet into text tables,
-and :mod:`plugins.csv.validate`, the rules) and the template (:mod:`plugins.csv.template`).
+with :mod:`plugins.csv.table` for one table, :mod:`plugins.csv.encoding` for a CSV's character
+set and :mod:`plugins.csv.mangled` for cells a spreadsheet rewrote; and
+:mod:`plugins.csv.validate`, the rules) and the template (:mod:`plugins.csv.template`).
 The upload lifecycle (preview, confirm, apply) is the hub's own service, ``hub.uploads``.
 """
 
