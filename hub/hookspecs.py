@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from hub.config import Settings
     from hub.provider import Provider
     from hub.schema import RunOutcome
+    from hub.tables import Tables
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 
@@ -70,4 +71,19 @@ def rosterhub_run_finished(outcome: RunOutcome, settings: Settings) -> None:
     that raises is logged and the ones after it are skipped, and the run stays as it ended,
     so handle your own errors. It runs on the thread that ended the run: return promptly
     (bounded network timeouts) or hand the work to a thread of your own.
+    """
+
+
+@hookspec(firstresult=True)
+def rosterhub_read_tables(content: bytes, filename: str) -> Tables | None:
+    """Read a spreadsheet (.xlsx, .xls, .ods or .csv, decided by its bytes) into a
+    :class:`hub.tables.Tables` of text rows; raise :class:`hub.tables.UnreadableTables` with
+    a person's reason when it cannot be read.
+
+    Called by services that import a spreadsheet of their own layout (the rooms import), with
+    the whole file and the name it goes by in messages; the first plugin to answer wins
+    (``firstresult``), so exactly one reader serves every import. The built-in reader
+    (``plugins.csv``) reads under the same limits and in the same confined child process as
+    account uploads; a replacement must keep those guarantees, since ``content`` is hostile
+    until read.
     """
