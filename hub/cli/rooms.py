@@ -9,10 +9,9 @@ import typer
 from rich.console import Console
 
 from hub import schools
-from hub.cli.accounts import read_upload
 from hub.cli.app import group
 from hub.cli.output import REJECTED, JsonFlag, emit, stderr_console, table, warn
-from hub.cli.runtime import actor, cli_hub
+from hub.cli.runtime import actor, cli_hub, read_upload
 from hub.rooms import imports, queries, starter, template
 
 rooms_app = group("rooms", "Set up a school's rooms: the starter pack, a list, and imports.")

@@ -136,22 +136,31 @@ def _zip_kind(content: bytes) -> str:
 
 
 def parse_confined(
-    parse: Callable[[bytes, str, str, Bounds], T], content: bytes, *, filename: str
+    parse: Callable[[bytes, str, str, Bounds], T],
+    content: bytes,
+    *,
+    filename: str,
+    fork_when_alone: bool = False,
 ) -> T:
     """``parse(content, kind, filename, bounds)`` in the confined parse child, after the size,
     type and extent checks: the one way a spreadsheet is read. Raises :class:`UnreadableFile`
-    with a person's reason for anything that is not a result (``parse`` raises it too)."""
+    with a person's reason for anything that is not a result (``parse`` raises it too).
+    ``fork_when_alone``: a single-threaded process forks itself for the child
+    (:func:`plugins.csv.confined.run`), for a ``parse`` that needs no library it lacks."""
     if len(content) > limits.MAX_FILE_BYTES:
         raise UnreadableFile(too_big(len(content)))
     if not content.strip():
         msg = "the file is empty"
         raise UnreadableFile(msg)
-    confined.warm_up()  # a first upload's forkserver starts while the file is measured
+    if not fork_when_alone:
+        confined.warm_up()  # a first upload's forkserver starts while the file is measured
     kind = detect_kind(content)
     try:
         with confined.turn():
             check_extents(measure(content, kind=kind, filename=filename), csv_file=kind == CSV)
-            return confined.run(parse, content, kind, filename, bounds())
+            return confined.run(
+                parse, content, kind, filename, bounds(), fork_when_alone=fork_when_alone
+            )
     except confined.Failed as exc:
         raise UnreadableFile(failure(exc, filename)) from None
     except UnreadableFile:

@@ -39,7 +39,11 @@ def read_tables(content: bytes, *, filename: str) -> Tables:
     when the file is not a spreadsheet, is over a limit, or cannot be parsed within the
     ceilings (the message names the file and says which)."""
     try:
-        tables: Tables = parse_confined(parse_tables, content, filename=filename)
+        # calamine is all the parse needs, and it is loaded here already: a one-shot command
+        # forks itself for the child rather than starting a forkserver that imports pandas.
+        tables: Tables = parse_confined(
+            parse_tables, content, filename=filename, fork_when_alone=True
+        )
     except UnreadableFile as exc:
         raise UnreadableTables(str(exc)) from None
     rows = sum(len(sheet.rows) for sheet in tables.sheets)
