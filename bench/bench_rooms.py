@@ -57,7 +57,16 @@ def figures(*, users: int) -> list[Any]:
         "sheet_name=None)",
         str(path),
     ]
-    ours = [rosterhub, "rooms", "import", str(path), "--school", "Bench High", "--dry-run", "--json"]
+    ours = [
+        rosterhub,
+        "rooms",
+        "import",
+        str(path),
+        "--school",
+        "Bench High",
+        "--dry-run",
+        "--json",
+    ]
     floor = seconds = float("inf")
     for _ in range(REPEAT):  # interleaved, so both see the same machine
         floor = min(floor, _timed(floor_command, env))

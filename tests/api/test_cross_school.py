@@ -125,7 +125,12 @@ ATTEMPTS: list[tuple[str, str, dict[str, Any] | None, bool | str]] = [
     ("POST", "/api/v1/runs/{run}/approve", None, False),
     ("GET", "/api/v1/uploads/{upload}/credentials", None, False),
     ("GET", "/api/v1/schools/{school}/rooms", None, False),
-    ("POST", "/api/v1/schools/{school}/rooms", {"name": "Gym", "number": "G1", "time_limit": 5}, False),
+    (
+        "POST",
+        "/api/v1/schools/{school}/rooms",
+        {"name": "Gym", "number": "G1", "time_limit": 5},
+        False,
+    ),
     ("POST", "/api/v1/schools/{school}/rooms/starter-pack", None, False),
     ("POST", "/api/v1/schools/{school}/rooms/starter-pack?dismiss=true", None, False),
     ("POST", "/api/v1/schools/{school}/rooms/imports", None, "rooms"),

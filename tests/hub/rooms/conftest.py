@@ -28,11 +28,28 @@ class School:
 def school(hub: Hub) -> School:
     ada = create_school(hub, name="Ada High", actor="t")
     brook = create_school(hub, name="Brook Middle", actor="t")
-    for email, role in ((TEACHER, "teacher"), (TEACHER_2, "teacher"), (ADMIN, "admin"), (STUDENT, "student")):
+    for email, role in (
+        (TEACHER, "teacher"),
+        (TEACHER_2, "teacher"),
+        (ADMIN, "admin"),
+        (STUDENT, "student"),
+    ):
         accounts.add_manual_account(
-            hub, school_id=ada.id, email=email, first_name="F", last_name="L", roles=[role], actor="t"
+            hub,
+            school_id=ada.id,
+            email=email,
+            first_name="F",
+            last_name="L",
+            roles=[role],
+            actor="t",
         )
     accounts.add_manual_account(
-        hub, school_id=brook.id, email=OTHER_TEACHER, first_name="O", last_name="B", roles=["teacher"], actor="t"
+        hub,
+        school_id=brook.id,
+        email=OTHER_TEACHER,
+        first_name="O",
+        last_name="B",
+        roles=["teacher"],
+        actor="t",
     )
     return School(hub, ada.id, brook.id)

@@ -21,9 +21,16 @@ def xlsx(*rows: tuple[str, ...]) -> bytes:
     return template_bytes(rows)
 
 
-def run(school: School, content: bytes, *, filename: str = "rooms.xlsx", dry_run: bool = False) -> dict[str, Any]:
+def run(
+    school: School, content: bytes, *, filename: str = "rooms.xlsx", dry_run: bool = False
+) -> dict[str, Any]:
     return process_rooms_file(
-        school.hub, school_id=school.id, filename=filename, content=content, dry_run=dry_run, actor="t"
+        school.hub,
+        school_id=school.id,
+        filename=filename,
+        content=content,
+        dry_run=dry_run,
+        actor="t",
     )
 
 
@@ -40,7 +47,13 @@ def test_the_template_imports_its_example_row(school: School) -> None:
         "warnings": [],
     }
     [room] = queries.list_rooms(school.hub, school_id=school.id)
-    assert (room["name"], room["number"], room["time_limit"], room["travel_type"], room["max_capacity"]) == (
+    assert (
+        room["name"],
+        room["number"],
+        room["time_limit"],
+        room["travel_type"],
+        room["max_capacity"],
+    ) == (
         "Cafeteria",
         "C100",
         10,
@@ -54,9 +67,17 @@ BAD_ROWS = [
     (("Gym", "123456", "", "", "", "", "", ""), "Room Number", "at most 5"),
     (("Gym", "G-1", "", "", "", "", "", ""), "Room Number", "only letters and digits"),
     (("Gym", "", "", "", "", "", "", ""), "Room Number", "enter the room number"),
-    (("Gym", "G1", "nobody@ada.example.org", "", "", "", "", ""), "Teachers in Room", "'nobody@ada.example.org' is not an active teacher"),
+    (
+        ("Gym", "G1", "nobody@ada.example.org", "", "", "", "", ""),
+        "Teachers in Room",
+        "'nobody@ada.example.org' is not an active teacher",
+    ),
     (("Gym", "G1", STUDENT, "", "", "", "", ""), "Teachers in Room", "is not an active teacher"),
-    (("Gym", "G1", OTHER_TEACHER, "", "", "", "", ""), "Teachers in Room", "is not an active teacher"),
+    (
+        ("Gym", "G1", OTHER_TEACHER, "", "", "", "", ""),
+        "Teachers in Room",
+        "is not an active teacher",
+    ),
     (("Gym", "G1", "", "", "0", "", "", ""), "Time Limit", "from 1 to 999"),
     (("Gym", "G1", "", "", "1000", "", "", ""), "Time Limit", "from 1 to 999"),
     (("Gym", "G1", "", "", "soon", "", "", ""), "Time Limit", "whole number"),
@@ -67,7 +88,9 @@ BAD_ROWS = [
 ]
 
 
-@pytest.mark.parametrize(("row", "column", "message"), BAD_ROWS, ids=[c + ":" + m for _, c, m in BAD_ROWS])
+@pytest.mark.parametrize(
+    ("row", "column", "message"), BAD_ROWS, ids=[c + ":" + m for _, c, m in BAD_ROWS]
+)
 def test_each_error_is_at_its_sheet_row_and_column_and_nothing_is_written(
     school: School, row: tuple[str, ...], column: str, message: str
 ) -> None:
@@ -81,7 +104,12 @@ def test_each_error_is_at_its_sheet_row_and_column_and_nothing_is_written(
 
 
 def test_a_name_twice_in_the_file(school: School) -> None:
-    result = run(school, xlsx(GOOD, ("Gym", "G1", "", "", "", "", "", ""), ("cafeteria", "C2", "", "", "", "", "", "")))
+    result = run(
+        school,
+        xlsx(
+            GOOD, ("Gym", "G1", "", "", "", "", "", ""), ("cafeteria", "C2", "", "", "", "", "", "")
+        ),
+    )
     [error] = result["errors"]
     assert (error["sheet"], error["row"], error["column"]) == ("Rooms", 4, "Room Name")
     assert "also on row 2" in error["message"]
@@ -90,7 +118,10 @@ def test_a_name_twice_in_the_file(school: School) -> None:
 
 def test_a_name_of_the_school_in_another_case(school: School) -> None:
     store.create_room(
-        school.hub, school_id=school.id, data={"name": "Nurse", "number": "N1", "time_limit": 5}, actor="t"
+        school.hub,
+        school_id=school.id,
+        data={"name": "Nurse", "number": "N1", "time_limit": 5},
+        actor="t",
     )
     result = run(school, xlsx(GOOD, ("NURSE", "N2", "", "", "", "", "", "")))
     [error] = result["errors"]
@@ -103,7 +134,12 @@ def test_a_missing_required_column_is_an_error_on_the_header_row(school: School)
     data = "Room Name,Teachers in Room\nGym,\n"
     result = run(school, data.encode(), filename="rooms.csv")
     assert result["errors"] == [
-        {"sheet": "rooms.csv", "row": 1, "column": "Room Number", "message": "the required column Room Number is missing from row 1"}
+        {
+            "sheet": "rooms.csv",
+            "row": 1,
+            "column": "Room Number",
+            "message": "the required column Room Number is missing from row 1",
+        }
     ]
 
 
@@ -120,7 +156,10 @@ def test_csv_dry_run_writes_nothing(school: School) -> None:
     writer.writerow(COLUMNS)
     writer.writerow(("Gym", "G1", f"{TEACHER}; {ADMIN}", "Athletics", "15", "One Way", "", "No"))
     result = run(school, out.getvalue().encode(), filename="rooms.csv", dry_run=True)
-    assert (result["status"], result["counts"]) == ("dry_run", {"created": 1, "updated": 0, "unchanged": 0})
+    assert (result["status"], result["counts"]) == (
+        "dry_run",
+        {"created": 1, "updated": 0, "unchanged": 0},
+    )
     assert names(school) == []
     applied = run(school, out.getvalue().encode(), filename="rooms.csv")
     assert applied["status"] == "applied"
@@ -137,12 +176,19 @@ def test_reimport_updates_by_name_and_creates_nothing_twice(school: School) -> N
     first = xlsx(GOOD, ("Gym", "G1", TEACHER, "Athletics", "", "", "", ""))
     assert run(school, first)["counts"] == {"created": 2, "updated": 0, "unchanged": 0}
     assert run(school, first)["counts"] == {"created": 0, "updated": 0, "unchanged": 2}
-    changed = xlsx(("Cafeteria", "C101", "", "", "", "", "", ""), ("Gym", "G1", TEACHER, "Athletics", "", "", "", ""))
+    changed = xlsx(
+        ("Cafeteria", "C101", "", "", "", "", "", ""),
+        ("Gym", "G1", TEACHER, "Athletics", "", "", "", ""),
+    )
     assert run(school, changed)["counts"] == {"created": 0, "updated": 1, "unchanged": 1}
     cafeteria = queries.list_rooms(school.hub, school_id=school.id)
     assert [r["name"] for r in cafeteria] == ["Cafeteria", "Gym"]
     # blank optional cells kept the settings the first file gave
-    assert (cafeteria[0]["number"], cafeteria[0]["time_limit"], cafeteria[0]["max_capacity"]) == ("C101", 10, 40)
+    assert (cafeteria[0]["number"], cafeteria[0]["time_limit"], cafeteria[0]["max_capacity"]) == (
+        "C101",
+        10,
+        40,
+    )
 
 
 def test_another_school_s_admin_cannot_import(school: School) -> None:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from hub.actors import Actor
 from hub.access import NotVisible
+from hub.actors import Actor
 from hub.rooms import queries, store
 from hub.rooms.store import RoomInvalid
 from tests.hub.rooms.conftest import ADMIN, OTHER_TEACHER, STUDENT, TEACHER, TEACHER_2, School
@@ -124,7 +124,10 @@ def test_restrictions_that_need_teachers_need_a_teacher_in_the_room(school: Scho
     create(school, name="A", restriction_now={"who": "any_teacher"})
     create(school, name="B", restriction_future={"who": "all_teachers_in_room", "room": "origin"})
     staffed = create(
-        school, name="C", teachers=[TEACHER], restriction_future={"who": "any_teachers_in_room", "room": "both"}
+        school,
+        name="C",
+        teachers=[TEACHER],
+        restriction_future={"who": "any_teachers_in_room", "room": "both"},
     )
     # taking the last teacher out of a room that needs one is refused as well
     with pytest.raises(RoomInvalid) as caught:
@@ -133,15 +136,22 @@ def test_restrictions_that_need_teachers_need_a_teacher_in_the_room(school: Scho
 
 
 def test_restriction_shapes(school: School) -> None:
-    assert "choose who approves" in refused(school, "restriction_now", restriction_now={"who": "anyone"})
+    assert "choose who approves" in refused(
+        school, "restriction_now", restriction_now={"who": "anyone"}
+    )
     assert "needs a room" in refused(
-        school, "restriction_now", teachers=[TEACHER], restriction_now={"who": "all_teachers_in_room"}
+        school,
+        "restriction_now",
+        teachers=[TEACHER],
+        restriction_now={"who": "all_teachers_in_room"},
     )
     assert "needs the teacher's email" in refused(
         school, "restriction_future", restriction_future={"who": "certain_teacher"}
     )
     assert "not an active teacher" in refused(
-        school, "restriction_future", restriction_future={"who": "certain_teacher", "teacher": STUDENT}
+        school,
+        "restriction_future",
+        restriction_future={"who": "certain_teacher", "teacher": STUDENT},
     )
 
 
@@ -158,7 +168,10 @@ def test_ending_visibility_capacity_color_icon(school: School) -> None:
 
 def test_a_room_in_a_folder_takes_the_folder_s_appearance(school: School) -> None:
     store.create_folder(
-        school.hub, school_id=school.id, data={"name": "Restrooms", "color": "#0ea5e9", "icon": "restroom"}, actor="t"
+        school.hub,
+        school_id=school.id,
+        data={"name": "Restrooms", "color": "#0ea5e9", "icon": "restroom"},
+        actor="t",
     )
     room = create(school, folder="restrooms", color="#ff0000", icon="food")
     assert (room["folder"], room["color"], room["icon"]) == ("Restrooms", "#0ea5e9", "restroom")
@@ -166,7 +179,12 @@ def test_a_room_in_a_folder_takes_the_folder_s_appearance(school: School) -> Non
 
 
 def test_order_is_kept_and_can_be_rearranged(school: School) -> None:
-    store.create_folder(school.hub, school_id=school.id, data={"name": "F", "color": "#000000", "icon": "door"}, actor="t")
+    store.create_folder(
+        school.hub,
+        school_id=school.id,
+        data={"name": "F", "color": "#000000", "icon": "door"},
+        actor="t",
+    )
     for name in ("One", "Two"):
         create(school, name=name)
     create(school, name="In F", folder="F")

@@ -26,7 +26,10 @@ def sync(hub: Hub, integration: Integration, **kw: Any) -> dict[str, Any]:
 
 
 def test_deactivating_a_teacher_in_rooms_warns_and_flags_the_room(eng: Hub) -> None:
-    people = [rec("t1", "nina@school.example", roles="teacher"), rec("t2", "otto@school.example", roles="teacher")]
+    people = [
+        rec("t1", "nina@school.example", roles="teacher"),
+        rec("t2", "otto@school.example", roles="teacher"),
+    ]
     people += [rec(f"s{n}") for n in range(20)]
     roster = FakeRoster().people(*people)
     integration = connect(eng, roster)
@@ -47,7 +50,12 @@ def test_deactivating_a_teacher_in_rooms_warns_and_flags_the_room(eng: Hub) -> N
     store.create_room(
         eng,
         school_id=school,
-        data={"name": "Library", "number": "L1", "time_limit": 10, "teachers": ["nina@school.example", "otto@school.example"]},
+        data={
+            "name": "Library",
+            "number": "L1",
+            "time_limit": 10,
+            "teachers": ["nina@school.example", "otto@school.example"],
+        },
         actor="t",
     )
     roster.people(*[p for p in people if p.external_id != "t1"])
@@ -57,14 +65,26 @@ def test_deactivating_a_teacher_in_rooms_warns_and_flags_the_room(eng: Hub) -> N
         "Nurse will have no teacher to approve passes, while their restrictions send passes "
         "to the room's teachers"
     )
-    assert [i["message"] for i in dry["issues"] if i["email"] == "nina@school.example"] == [expected]
-    assert not queries.list_rooms(eng, school_id=school)[1]["needs_teacher"]  # a dry run changes nothing
+    assert [i["message"] for i in dry["issues"] if i["email"] == "nina@school.example"] == [
+        expected
+    ]
+    assert not queries.list_rooms(eng, school_id=school)[1][
+        "needs_teacher"
+    ]  # a dry run changes nothing
     run = sync(eng, integration)
     assert run["status"] == "succeeded"
-    assert {"severity": "warning", "external_id": None, "email": "nina@school.example", "message": expected} in run["issues"]
+    assert {
+        "severity": "warning",
+        "external_id": None,
+        "email": "nina@school.example",
+        "message": expected,
+    } in run["issues"]
     rooms = {r["name"]: r for r in queries.list_rooms(eng, school_id=school)}
     assert rooms["Nurse"]["teachers"] == [] and rooms["Nurse"]["needs_teacher"] is True
-    assert rooms["Library"]["teachers"] == ["otto@school.example"] and not rooms["Library"]["needs_teacher"]
+    assert (
+        rooms["Library"]["teachers"] == ["otto@school.example"]
+        and not rooms["Library"]["needs_teacher"]
+    )
     assert queries.rooms_needing_teachers(eng, school_id=school) == ["Nurse"]
     del nurse
 

@@ -43,7 +43,10 @@ def _count(school: School, model: object) -> int:
 
 def test_the_pack_is_exactly_the_guide_s(school: School) -> None:
     assert starter.starter_state(school.hub, school_id=school.id) is None
-    assert starter.add_starter_pack(school.hub, school_id=school.id, actor="t") == {"folders": 6, "rooms": 15}
+    assert starter.add_starter_pack(school.hub, school_id=school.id, actor="t") == {
+        "folders": 6,
+        "rooms": 15,
+    }
     rooms = queries.list_rooms(school.hub, school_id=school.id)
     got = [
         (
@@ -67,7 +70,10 @@ def test_the_pack_is_exactly_the_guide_s(school: School) -> None:
 def test_adding_it_twice_creates_nothing_more(school: School) -> None:
     starter.add_starter_pack(school.hub, school_id=school.id, actor="t")
     before = (_count(school, Room), _count(school, RoomFolder))
-    assert starter.add_starter_pack(school.hub, school_id=school.id, actor="t") == {"folders": 0, "rooms": 0}
+    assert starter.add_starter_pack(school.hub, school_id=school.id, actor="t") == {
+        "folders": 0,
+        "rooms": 0,
+    }
     assert (_count(school, Room), _count(school, RoomFolder)) == before
 
 
@@ -80,12 +86,22 @@ def test_rooms_the_school_already_has_are_left_alone(school: School) -> None:
         data={"name": "nurse", "number": "9", "travel_type": "one_way", "time_limit": 20},
         actor="t",
     )
-    assert starter.add_starter_pack(school.hub, school_id=school.id, actor="t") == {"folders": 6, "rooms": 14}
-    nurse = [r for r in queries.list_rooms(school.hub, school_id=school.id) if r["name"].lower() == "nurse"]
+    assert starter.add_starter_pack(school.hub, school_id=school.id, actor="t") == {
+        "folders": 6,
+        "rooms": 14,
+    }
+    nurse = [
+        r
+        for r in queries.list_rooms(school.hub, school_id=school.id)
+        if r["name"].lower() == "nurse"
+    ]
     assert [(r["name"], r["time_limit"]) for r in nurse] == [("nurse", 20)]
 
 
 def test_dismissing_creates_nothing(school: School) -> None:
-    assert starter.dismiss_starter_pack(school.hub, school_id=school.id, actor="t") == {"folders": 0, "rooms": 0}
+    assert starter.dismiss_starter_pack(school.hub, school_id=school.id, actor="t") == {
+        "folders": 0,
+        "rooms": 0,
+    }
     assert starter.starter_state(school.hub, school_id=school.id) == "dismissed"
     assert queries.list_rooms(school.hub, school_id=school.id) == []
