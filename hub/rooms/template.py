@@ -9,8 +9,6 @@ import io
 from datetime import datetime
 from pathlib import Path
 
-import xlsxwriter
-
 from hub.cells import looks_like_formula
 from hub.rooms import rules
 from hub.rooms.imports import COLUMNS
@@ -42,6 +40,8 @@ LINES = (
 
 def template_bytes(rows: tuple[tuple[str, ...], ...] = (EXAMPLE,)) -> bytes:
     """The template, with ``rows`` under the header (the example row by default)."""
+    import xlsxwriter  # loaded when a template is written, not by every rooms command
+
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
     book.set_properties({"title": "rosterhub rooms", "author": "rosterhub", "created": _FIXED_DATE})

@@ -41,7 +41,7 @@ def test_a_school_admin_sets_up_rooms(console: Console) -> None:
     refused = c.post(f"/console/rooms/{nurse['id']}", data=form)
     assert refused.status_code == 400
     assert "staff have to be added into their rooms" in refused.text
-    assert 'aria-invalid="true" aria-describedby="f-now-error"' in refused.text
+    assert 'aria-invalid="true" aria-describedby="f-now_who-error"' in refused.text
     too_long = c.post(
         f"/console/rooms/{nurse['id']}", data={**form, "name": "N" * 16, "now_who": "off"}
     )
@@ -65,6 +65,44 @@ def test_a_school_admin_sets_up_rooms(console: Console) -> None:
     assert "Gym" in [r["name"] for r in queries.list_rooms(console.hub, school_id=console.school_a)]
     home = c.get("/console")
     assert "16 rooms" in home.text
+    # a new folder and a new room in it; then the room is deleted
+    assert "New room" in c.get("/console/rooms").text
+    bad_folder = c.post(
+        "/console/folders/new", data={"csrf_token": token, "name": "", "color": "x", "icon": "door"}
+    )
+    assert bad_folder.status_code == 400 and "enter the folder" in bad_folder.text
+    assert "#rrggbb" in bad_folder.text
+    made = c.post(
+        "/console/folders/new",
+        data={"csrf_token": token, "name": "Gyms", "color": "#112233", "icon": "gym"},
+    )
+    assert made.status_code == 200
+    new = {
+        **form,
+        "name": "Small Gym",
+        "number": "G2",
+        "now_who": "off",
+        "folder": "Gyms",
+        "open": "yes",
+    }
+    assert c.post("/console/rooms/new", data=new).status_code == 200
+    gym = next(
+        r
+        for r in queries.list_rooms(console.hub, school_id=console.school_a)
+        if r["name"] == "Small Gym"
+    )
+    assert (gym["folder"], gym["color"], gym["icon"], gym["open"]) == (
+        "Gyms",
+        "#112233",
+        "gym",
+        True,
+    )
+    assert (
+        c.post(f"/console/rooms/{gym['id']}/delete", data={"csrf_token": token}).status_code == 200
+    )
+    assert "Small Gym" not in [
+        r["name"] for r in queries.list_rooms(console.hub, school_id=console.school_a)
+    ]
 
 
 def test_another_school_s_room_is_not_found(console: Console) -> None:
