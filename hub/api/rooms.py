@@ -99,7 +99,7 @@ def list_rooms(school_id: str, hub: HubDep, principal: PrincipalDep) -> JSONResp
     "/schools/{school_id}/rooms",
     status_code=status.HTTP_201_CREATED,
     summary="Add a room (name, number, travel type, time limit required)",
-    responses={**error_responses(403, 404), 422: {"model": RoomErrors | ErrorOut}},
+    responses={**error_responses(403, 404, 413), 422: {"model": RoomErrors | ErrorOut}},
 )
 def create_room(school_id: str, body: RoomIn, hub: HubDep, principal: PrincipalDep) -> Response:
     school = visible_school(hub, principal, school_id)
@@ -137,7 +137,7 @@ def get_room(room_id: str, hub: HubDep, principal: PrincipalDep) -> JSONResponse
 @router.patch(
     "/rooms/{room_id}",
     summary="Change a room's settings",
-    responses={**error_responses(403, 404), 422: {"model": RoomErrors | ErrorOut}},
+    responses={**error_responses(403, 404, 413), 422: {"model": RoomErrors | ErrorOut}},
 )
 def update_room(room_id: str, body: RoomIn, hub: HubDep, principal: PrincipalDep) -> Response:
     room = visible_room(hub, principal, room_id)
