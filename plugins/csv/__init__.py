@@ -1,21 +1,29 @@
 """The spreadsheet plugin: accounts from an uploaded .xlsx, .xls, .ods or .csv file.
 
 Registered through the ``rosterhub`` entry-point group like any other provider. The provider
-itself reads nothing (:mod:`plugins.csv.provider`); the work is in :mod:`plugins.csv.reader`
-(any accounts spreadsheet into text tables), :mod:`plugins.csv.tables` (any spreadsheet
-into plain rows, for the hub's ``rosterhub_read_tables`` hook), :mod:`plugins.csv.validate` (the rules),
-:mod:`plugins.csv.uploads` (preview, apply, confirm) and :mod:`plugins.csv.template`.
+itself reads nothing (:mod:`plugins.csv.provider`); the file reading is the upload format
+(:mod:`plugins.csv.upload_format`: :mod:`plugins.csv.reader`, any spreadsheet into text tables,
+and :mod:`plugins.csv.validate`, the rules) and the template (:mod:`plugins.csv.template`).
+The upload lifecycle (preview, confirm, apply) is the hub's own service, ``hub.uploads``.
+:mod:`plugins.csv.tables` reads any spreadsheet into plain rows, with the same checks and the
+same confined parse, for the hub's ``rosterhub_read_tables`` hook (the rooms import).
 """
 
 from __future__ import annotations
 
 from hub import hookimpl
+from hub.formats import UploadFormat
 from hub.provider import Provider
 from hub.tables import Tables
 from plugins.csv.provider import CsvProvider
 from plugins.csv.tables import read_tables
 
-__all__ = ["CsvProvider", "rosterhub_read_tables", "rosterhub_register_providers"]
+__all__ = [
+    "CsvProvider",
+    "rosterhub_read_tables",
+    "rosterhub_register_providers",
+    "rosterhub_register_upload_formats",
+]
 
 
 @hookimpl
@@ -24,6 +32,16 @@ def rosterhub_register_providers() -> list[type[Provider]]:
 
 
 @hookimpl
+def rosterhub_register_upload_formats() -> list[UploadFormat]:
+    # Imported here: the reader loads pandas, and most commands never read a file. Keep the
+    # plugin module cheap to import (docs: hub.hookspecs).
+    from plugins.csv.upload_format import SpreadsheetFormat
+
+    return [SpreadsheetFormat()]
+
+
+@hookimpl
 def rosterhub_read_tables(content: bytes, filename: str) -> Tables:
-    """Any spreadsheet as text tables, through the same guards and parse child as uploads."""
+    """Any spreadsheet as text tables, through the same guards and parse child as uploads
+    (:mod:`plugins.csv.tables` loads no pandas)."""
     return read_tables(content, filename=filename)

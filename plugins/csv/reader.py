@@ -29,6 +29,7 @@ from pandas.api.types import infer_dtype
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from hub import limits
+from hub.issues import FileIssue
 from plugins.csv import extent
 from plugins.csv.layout import (
     EMAIL,
@@ -49,7 +50,6 @@ from plugins.csv.sniff import (
     XLS,
     XLSX,
     Bounds,
-    Issue,
     UnreadableFile,
     cell_text,
     check_extents,
@@ -65,7 +65,6 @@ __all__ = [
     "ODS",
     "XLS",
     "XLSX",
-    "Issue",
     "Sheet",
     "UnreadableFile",
     "Workbook",
@@ -145,8 +144,8 @@ def _unpickle_sheet(
 class Workbook:
     kind: str
     sheets: list[Sheet] = field(default_factory=list)
-    errors: list[Issue] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)
+    errors: list[FileIssue] = field(default_factory=list)
+    warnings: list[FileIssue] = field(default_factory=list)
 
 
 def source_name(source: str | Path | bytes, filename: str | None = None) -> str:
@@ -204,7 +203,7 @@ def _read_workbook(content: bytes, *, kind: str, bounds: Bounds) -> Workbook:
             raise
         except Exception:  # noqa: BLE001 - one unreadable sheet must not hide the others
             book.errors.append(
-                Issue(name, 0, None, f"the sheet '{name}' could not be read; it may be damaged")
+                FileIssue(name, 0, None, f"the sheet '{name}' could not be read; it may be damaged")
             )
             continue
         # What .xls and .xlsb (never measured before) and anything the measuring missed
@@ -231,7 +230,7 @@ def _read_text(content: bytes, *, filename: str) -> Workbook:
     book = Workbook(kind=CSV)
     text, encoding_note = decode(content)
     if encoding_note:
-        book.warnings.append(Issue(filename, 0, None, encoding_note))
+        book.warnings.append(FileIssue(filename, 0, None, encoding_note))
     separator = delimiter(text)
     csv.field_size_limit(limits.MAX_FIELD_CHARS)
     try:
@@ -281,7 +280,7 @@ def _add_table(
         if column in columns:
             first = _letter(columns[column])
             book.errors.append(
-                Issue(
+                FileIssue(
                     name,
                     header_row,
                     column,
@@ -293,7 +292,7 @@ def _add_table(
 
     if role_sheet is None and not csv_file and not (EMAIL in columns and ROLE in columns):
         book.warnings.append(
-            Issue(
+            FileIssue(
                 name,
                 0,
                 None,
@@ -309,11 +308,11 @@ def _add_table(
             )
         else:
             message = f"the column '{text}' is not one rosterhub reads; it was ignored"
-        book.warnings.append(Issue(name, header_row, text, message))
+        book.warnings.append(FileIssue(name, header_row, text, message))
     missing = [c for c in (*REQUIRED, *(() if role_sheet else (ROLE,))) if c not in columns]
     for column in missing:
         book.errors.append(
-            Issue(
+            FileIssue(
                 name,
                 header_row,
                 column,
@@ -329,7 +328,7 @@ def _add_table(
         if converted is not None and column == PASSWORD:
             rows = [int(r) + 1 for r in converted[converted].index]
             book.warnings.append(
-                Issue(
+                FileIssue(
                     name,
                     rows[0],
                     column,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import codecs
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -47,24 +46,6 @@ _NAMES_OF_FORMATS: tuple[tuple[bytes, str], ...] = (
 
 class UnreadableFile(HubError):
     """The upload cannot be read as an accounts spreadsheet at all; the message says why."""
-
-
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """A problem found in an upload, located as a person finds it: sheet, row, column."""
-
-    sheet: str
-    row: int
-    column: str | None
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "sheet": self.sheet,
-            "row": self.row,
-            "column": self.column,
-            "message": self.message,
-        }
 
 
 def load_source(source: str | Path | bytes) -> bytes:
