@@ -126,11 +126,9 @@ def _defaults() -> dict[str, Any]:
     }
 
 
-def _existing(conn: Connection, row: Any, school: SchoolRooms) -> Any:
+def _existing(conn: Connection, row: Any) -> Any:
     """The room as a check needs it: its settings and how many active teachers it has."""
-    layout = load_layout(conn, row.school_id)
-    teachers = layout.teachers.get(row.id, [])
-    del school
+    teachers = load_layout(conn, row.school_id).teachers.get(row.id, [])
     return SimpleNamespace(**row._asdict(), active_teachers=len(teachers))
 
 
@@ -161,7 +159,7 @@ def update_room(
         conn = session.connection()
         row = _school_of(conn, _room, room_id, who, "room")
         school = SchoolRooms.load(conn, row.school_id)
-        values, errors = check_room(school, data, existing=_existing(conn, row, school))
+        values, errors = check_room(school, data, existing=_existing(conn, row))
         if errors:
             raise RoomInvalid(errors)
         write_room(conn, row.school_id, values, room_id=room_id)
