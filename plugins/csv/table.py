@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
@@ -30,6 +29,7 @@ from plugins.csv.layout import (
     column_for_header,
     sheets_in_filename,
 )
+from plugins.csv.sniff import cell_text
 
 # How far down a title row or two may push the header.
 HEADER_SEARCH_ROWS = 10
@@ -134,7 +134,7 @@ def add_table(
         return None
     header_at = _header_position(raw, nonblank)
     header_row = header_at + 1
-    header = [_cell_text(value).strip() for value in raw.iloc[header_at]]
+    header = [cell_text(value).strip() for value in raw.iloc[header_at]]
     columns: dict[str, int] = {}
     unknown: list[str] = []
     for position, text in enumerate(header):
@@ -243,7 +243,7 @@ def _nonblank_rows(raw: pd.DataFrame) -> list[int]:
     """Positions of the first rows with any content (enough to find the header)."""
     found: list[int] = []
     for position in range(len(raw)):
-        if any(_cell_text(v).strip() for v in raw.iloc[position]):
+        if any(cell_text(v).strip() for v in raw.iloc[position]):
             found.append(position)
             if len(found) >= HEADER_SEARCH_ROWS:
                 break
@@ -254,7 +254,7 @@ def _header_position(raw: pd.DataFrame, candidates: list[int]) -> int:
     """The first row naming an Email column (a title row above it is allowed), else the first
     non-blank row."""
     for position in candidates:
-        if any(column_for_header(_cell_text(v)) == EMAIL for v in raw.iloc[position]):
+        if any(column_for_header(cell_text(v)) == EMAIL for v in raw.iloc[position]):
             return position
     return candidates[0]
 
@@ -268,27 +268,7 @@ def _column_text(column: pd.Series) -> tuple[pd.Series, pd.Series | None]:
     if infer_dtype(column, skipna=False) in ("string", "empty"):
         return column, None
     converted = column.map(lambda v: not isinstance(v, str))
-    return column.map(_cell_text), converted
-
-
-def _cell_text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return ""
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return str(value)
-    return str(value)
+    return column.map(cell_text), converted
 
 
 def _clean(text: pd.Series, column: str) -> pd.Series:
