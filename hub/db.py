@@ -7,15 +7,14 @@ engine out, so every entry point (CLI, serve, worker, tests) sees the same schem
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -81,19 +80,53 @@ def create_db_engine(url: str) -> Engine:
     raise ConfigError(msg)
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
     return cfg
 
 
+_REVISION = re.compile(r"^revision(?:: str)? = ['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision(?:: [^=]+)? = ['\"]([^'\"]+)['\"]", re.MULTILINE)
+
+
+def head_revisions() -> set[str]:
+    """The migrations' heads (revisions nothing revises), read from the files' own lines."""
+    revisions, revised = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revisions.update(_REVISION.findall(source))
+        revised.update(_DOWN.findall(source))
+    return revisions - revised
+
+
+def _at_head(engine: Engine) -> bool:
+    """Whether the database already carries exactly the head revision(s)."""
+    try:
+        with engine.connect() as conn:
+            stored = {
+                row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))
+            }
+    except Exception:  # noqa: BLE001 - no table yet (a new database), or unreadable: migrate
+        return False
+    return bool(stored) and stored == head_revisions()
+
+
 def migrate(engine: Engine) -> None:
-    """Upgrade the schema to head (once per engine URL per process)."""
+    """Upgrade the schema to head (once per engine URL per process). A database already at
+    head is only read: alembic (a large import) is loaded only when there is work to do."""
     key = engine.url.render_as_string(hide_password=False)
     with _lock:
         if key in _migrated:
             return
+        if _at_head(engine):
+            _migrated.add(key)
+            return
+        from alembic import command
+
         try:
             command.upgrade(alembic_config(engine), "head")
         except OperationalError as exc:

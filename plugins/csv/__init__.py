@@ -13,6 +13,7 @@ from hub import hookimpl
 from hub.formats import UploadFormat
 from hub.provider import Provider
 from plugins.csv.provider import CsvProvider
+from plugins.csv.upload_format import SpreadsheetFormat
 
 __all__ = ["CsvProvider", "rosterhub_register_providers", "rosterhub_register_upload_formats"]
 
@@ -24,8 +25,4 @@ def rosterhub_register_providers() -> list[type[Provider]]:
 
 @hookimpl
 def rosterhub_register_upload_formats() -> list[UploadFormat]:
-    # Imported here: the reader loads pandas, and most commands never read a file. Keep the
-    # plugin module cheap to import (docs: hub.hookspecs).
-    from plugins.csv.upload_format import SpreadsheetFormat
-
     return [SpreadsheetFormat()]

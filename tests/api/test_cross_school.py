@@ -93,6 +93,7 @@ ATTEMPTS: list[tuple[str, str, dict[str, Any] | None, bool]] = [
     ("GET", "/api/v1/runs?integration_id={integration}", None, False),
     ("GET", "/api/v1/runs/{run}", None, False),
     ("POST", "/api/v1/runs/{run}/approve", None, False),
+    ("GET", "/api/v1/uploads/{upload}", None, False),
     ("GET", "/api/v1/uploads/{upload}/credentials", None, False),
 ]
 
