@@ -107,10 +107,7 @@ def _answer(hub: Any, principal: Any, upload_id: str) -> JSONResponse:
 @router.get(
     "/uploads/{upload_id}",
     summary="An upload: its progress while applying, then its result",
-    responses={
-        202: {"description": "Still applying: `{id, status, progress}`"},
-        **error_responses(404),
-    },
+    responses=error_responses(404, 422),
 )
 def get_upload(upload_id: str, hub: HubDep, principal: PrincipalDep) -> JSONResponse:
     with hub.session() as session:
