@@ -95,6 +95,16 @@ generated 100,000 passwords nobody would see (about 1.7 s) and pushed 100,000 no
 a thread pool (about 2.4 s). The figure above runs the command itself; the dry run now
 generates and hashes nothing and starts no thread pool, and the CLI no longer imports alembic
 (when the schema is current) or the queue's libraries for an import.
+
+## What the rooms figure measures
+
+- **rooms import --dry-run** (`bench/bench_rooms.py`): `rosterhub rooms import FILE --school S
+  --dry-run --json` of a 2,000-room .xlsx (the rooms template filled in, four folders), timed
+  as a whole process the way a person runs it: interpreter start, the command's imports, the
+  plugin host loading every provider, the database, the spreadsheet read in the confined
+  child, every rule on every row, and the JSON answer. The floor is a whole process running
+  `pandas.read_excel(FILE, engine="calamine", dtype=str, sheet_name=None)` on the same file;
+  the two are timed interleaved, best of 3. Target: at most 2x the floor.
 """
 
 

@@ -11,8 +11,9 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -20,6 +21,9 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from hub.errors import ConfigError, HubError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 _migrated: set[str] = set()
@@ -80,8 +84,8 @@ def create_db_engine(url: str) -> Engine:
     raise ConfigError(msg)
 
 
-def alembic_config(engine: Engine) -> Any:
-    from alembic.config import Config
+def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config  # alembic loads only when a schema is to be upgraded
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -89,50 +93,55 @@ def alembic_config(engine: Engine) -> Any:
     return cfg
 
 
-_REVISION = re.compile(r"^revision(?:: str)? = ['\"]([^'\"]+)['\"]", re.MULTILINE)
-_DOWN = re.compile(r"^down_revision(?:: [^=]+)? = ['\"]([^'\"]+)['\"]", re.MULTILINE)
-
-
-def head_revisions() -> set[str]:
-    """The migrations' heads (revisions nothing revises), read from the files' own lines."""
-    revisions, revised = set(), set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        source = path.read_text(encoding="utf-8")
-        revisions.update(_REVISION.findall(source))
-        revised.update(_DOWN.findall(source))
-    return revisions - revised
-
-
-def _at_head(engine: Engine) -> bool:
-    """Whether the database already carries exactly the head revision(s)."""
-    try:
-        with engine.connect() as conn:
-            stored = {
-                row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))
-            }
-    except Exception:  # noqa: BLE001 - no table yet (a new database), or unreadable: migrate
-        return False
-    return bool(stored) and stored == head_revisions()
-
-
 def migrate(engine: Engine) -> None:
-    """Upgrade the schema to head (once per engine URL per process). A database already at
-    head is only read: alembic (a large import) is loaded only when there is work to do."""
+    """Upgrade the schema to head (once per engine URL per process)."""
     key = engine.url.render_as_string(hide_password=False)
     with _lock:
         if key in _migrated:
             return
-        if _at_head(engine):
-            _migrated.add(key)
-            return
-        from alembic import command
-
         try:
-            command.upgrade(alembic_config(engine), "head")
+            if _current_revision(engine) != head_revision():
+                from alembic import command
+
+                command.upgrade(alembic_config(engine), "head")
         except OperationalError as exc:
             msg = f"cannot open the database: {exc.orig}"
             raise HubError(msg) from None
         _migrated.add(key)
+
+
+_REVISION = re.compile(r"^revision(?:: str)? = ['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision(?:: [^=]+)? = ['\"]([^'\"]+)['\"]", re.MULTILINE)
+
+
+@cache
+def head_revision() -> str | None:
+    """The one head of the migration scripts, read from their text (None when there is not
+    exactly one): what a database at head records, known without importing alembic."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        source = script.read_text(encoding="utf-8")
+        found = _REVISION.search(source)
+        if found is None:
+            return None
+        revisions.add(found.group(1))
+        parents.update(_DOWN.findall(source))
+    heads = revisions - parents
+    return next(iter(heads)) if len(heads) == 1 else None
+
+
+def _current_revision(engine: Engine) -> str | None:
+    """The database's alembic revision (None for a new database): one query, so a command
+    against a database already at head starts without loading alembic and every script."""
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+    except OperationalError:
+        return None
+    except Exception:  # noqa: BLE001 - no such table (PostgreSQL raises ProgrammingError)
+        return None
+    return str(rows[0][0]) if len(rows) == 1 else None
 
 
 def open_engine(url: str) -> Engine:

@@ -11,14 +11,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from hub import accounts, limits, schools
+from hub import accounts, schools
 from hub.actors import Actor
 from hub.cli.app import app, group
 from hub.cli.credentials import CredentialsFile
 from hub.cli.output import REJECTED, JsonFlag, emit, stderr_console, table
-from hub.cli.runtime import actor, cli_hub
+from hub.cli.runtime import actor, cli_hub, read_upload
 from hub.context import Hub
-from hub.errors import UsageError
 from hub.models import School
 from hub.uploads import credentials_csv, process_upload, upload_format
 from hub.uploads.progress import Report
@@ -184,19 +183,6 @@ def upload_progress(*, enabled: bool) -> Iterator[Report | None]:
 
     with bar:
         yield report
-
-
-def read_upload(path: Path) -> bytes:
-    """The file's bytes, never more than one past the size limit (the reader refuses those)."""
-    try:
-        with path.open("rb") as stream:
-            return stream.read(limits.MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        msg = f"no such file: {path}"
-        raise UsageError(msg) from None
-    except IsADirectoryError:
-        msg = f"{path} is a directory, not a spreadsheet"
-        raise UsageError(msg) from None
 
 
 def import_spreadsheet(
