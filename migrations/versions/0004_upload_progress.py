@@ -1,7 +1,7 @@
 """upload progress: uploads applied in the background report progress and a heartbeat
 
 Revision ID: 0004_upload_progress
-Revises: 0003_console
+Revises: 0006_rooms
 Create Date: 2026-12-01 19:40:00
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0004_upload_progress'
-down_revision: str | None = '0003_console'
+down_revision: str | None = '0006_rooms'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
