@@ -170,6 +170,15 @@ class Upload(SQLModel, table=True):
     credentials: str | None = Field(default=None, sa_column=Column(Text))
     credentials_token_hash: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    # While ``applying`` in the background (hub.uploads.background): who may touch which
+    # schools (None: every school), the rows done of the total, and the applying process's
+    # last sign of life (a stale one is resumed or failed, like a run's).
+    actor_schools: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    progress_done: int = Field(default=0)
+    progress_total: int = Field(default=0)
+    heartbeat_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    attempts: int = Field(default=0)
+    error: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class ApiToken(SQLModel, table=True):

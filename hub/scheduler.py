@@ -25,6 +25,7 @@ from hub.queue import RunQueue
 from hub.runs import RunRequest, reap_stale_runs, requeue_lost_runs, submit, waiting_runs
 from hub.runs.queries import WAIT_WARNING
 from hub.schedule import parse_schedule
+from hub.uploads.background import resume_stale as resume_stale_uploads
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ def tick(
     queue is back."""
     now = now or utcnow()
     result = TickResult(reaped=reap_stale_runs(hub, now=now))
+    resume_stale_uploads(hub, now=now)  # an upload whose process died mid-apply
     if unsent:
         result.requeued.extend(_send(queue, sorted(unsent), unsent))
     for integration_id, when in due_runs(hub, now=now):

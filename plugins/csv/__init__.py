@@ -19,6 +19,7 @@ from hub.provider import Provider
 from hub.tables import Tables
 from plugins.csv.provider import CsvProvider
 from plugins.csv.tables import read_tables
+from plugins.csv.upload_format import SpreadsheetFormat
 
 __all__ = [
     "CsvProvider",
@@ -35,10 +36,6 @@ def rosterhub_register_providers() -> list[type[Provider]]:
 
 @hookimpl
 def rosterhub_register_upload_formats() -> list[UploadFormat]:
-    # Imported here: the reader loads pandas, and most commands never read a file. Keep the
-    # plugin module cheap to import (docs: hub.hookspecs).
-    from plugins.csv.upload_format import SpreadsheetFormat
-
     return [SpreadsheetFormat()]
 
 

@@ -95,7 +95,7 @@ class Validation:
         columns[PEOPLE_COLUMNS.index("role_sheet")] = [
             SHEETS[sheet] for sheet in columns[PEOPLE_COLUMNS.index("role_sheet")]
         ]
-        return [UploadPerson(*values) for values in zip(*columns, strict=True)]
+        return list(map(UploadPerson._make, zip(*columns, strict=True)))
 
 
 def validate_file(

@@ -28,6 +28,7 @@ EVERY_ROUTE = [
     ("POST", "/api/v1/runs/{run}/approve"),
     ("GET", "/api/v1/schools/{school}/accounts"),
     ("POST", "/api/v1/schools/{school}/uploads"),
+    ("GET", "/api/v1/uploads/{run}"),
     ("GET", "/api/v1/uploads/{run}/credentials"),
     ("GET", "/api/v1/template.xlsx"),
     ("GET", "/api/v1/tokens"),

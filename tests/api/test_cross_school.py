@@ -123,6 +123,7 @@ ATTEMPTS: list[tuple[str, str, dict[str, Any] | None, bool | str]] = [
     ("GET", "/api/v1/runs?integration_id={integration}", None, False),
     ("GET", "/api/v1/runs/{run}", None, False),
     ("POST", "/api/v1/runs/{run}/approve", None, False),
+    ("GET", "/api/v1/uploads/{upload}", None, False),
     ("GET", "/api/v1/uploads/{upload}/credentials", None, False),
     ("GET", "/api/v1/schools/{school}/rooms", None, False),
     (
