@@ -68,7 +68,9 @@ def detail(
     with here.hub.session() as session:
         integration = session.get(Integration, run.integration_id)
     assert integration is not None  # visible_run found its school through it
-    if here.school is None or here.school.id != integration.school_id:
+    if integration.school_id is not None and (
+        here.school is None or here.school.id != integration.school_id
+    ):
         here.school = get_school(here.hub, integration.school_id)
         request.state.here = here
     doc = runs.run_json(here.hub, run)
