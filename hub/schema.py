@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from hub.models import ApiToken, Integration, Run, School, iso
 from hub.roster import roles_list
@@ -65,6 +71,14 @@ class RunSummary(Shape):
         description="A district run's counts per linked school (top-level counts: their sum)",
     )
     error: str | None = Field(description="Why the run failed, was held or was superseded")
+
+    @model_serializer(mode="wrap")
+    def _district_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """``schools`` is shown for a district run only: a one-school run keeps its shape."""
+        data: dict[str, Any] = handler(self)
+        if data.get("schools") is None:
+            data.pop("schools", None)
+        return data
 
     @classmethod
     def fields_of(cls, run: Run) -> dict[str, Any]:

@@ -158,7 +158,7 @@ def _school_names(hub: Hub, links: dict[str, dict[str, Any]]) -> dict[str, str]:
     t = School.__table__  # type: ignore[attr-defined]
     with hub.engine.connect() as conn:
         rows = conn.execute(select(t.c.id, t.c.name).where(t.c.id.in_(list(links))))
-        return dict(rows.tuples())
+        return {school_id: name for school_id, name in rows.tuples()}  # noqa: C416
 
 
 def _plan_district(
