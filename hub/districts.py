@@ -115,7 +115,9 @@ def integrations_feeding(hub: Hub, school_id: str) -> list[Integration]:
 
 def refuse_link_keys(cls: type[Provider], settings: dict[str, Any]) -> None:
     """A district integration's own settings hold no per-school selection."""
-    chosen = [key for key, value in settings.items() if key in cls.link_keys and value not in (None, "")]
+    chosen = [
+        key for key, value in settings.items() if key in cls.link_keys and value not in (None, "")
+    ]
     if chosen:
         keys = ", ".join(f"'{key}'" for key in chosen)
         msg = (

@@ -50,8 +50,7 @@ def sync(hub: Hub, integration_id: str, **options: Any) -> Run:
 
 def emails(hub: Hub, school_id: str, **options: Any) -> dict[str, list[str]]:
     return {
-        a["email"]: a["roles"]
-        for a in accounts.list_accounts(hub, school_id=school_id, **options)
+        a["email"]: a["roles"] for a in accounts.list_accounts(hub, school_id=school_id, **options)
     }
 
 
