@@ -117,12 +117,16 @@ class Source:
     """``school``, ``org``, ``ou`` or ``group``."""
     detail: str | None = None
     """Optional extra line (a parent OU, a school number)."""
+    identifier: str | None = None
+    """The provider's own human-facing code for it (a ClassLink org's ``identifier``)."""
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape ``integration check`` lists in ``sources``."""
         data: dict[str, Any] = {"id": self.id, "name": self.name, "kind": self.kind}
         if self.detail is not None:
             data["detail"] = self.detail
+        if self.identifier is not None:
+            data["identifier"] = self.identifier
         return data
 
 

@@ -220,6 +220,7 @@ def _source(org: dict[str, Any]) -> Source:
         name=str(org.get("name") or org["sourcedId"]),
         kind="org",
         detail=detail,
+        identifier=str(org["identifier"]) if org.get("identifier") else None,
     )
 
 
