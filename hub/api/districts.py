@@ -62,7 +62,7 @@ def list_districts(hub: HubDep, principal: PrincipalDep) -> list[DistrictOut]:
     "/districts",
     status_code=status.HTTP_201_CREATED,
     summary="Add a district",
-    responses=error_responses(403, 409, 413, 422),
+    responses=error_responses(403, 409, 413, 422),  # 409: the name is taken
 )
 def create_district(body: DistrictIn, hub: HubDep, principal: PrincipalDep) -> DistrictOut:
     principal.require(*WRITERS)
@@ -93,9 +93,9 @@ def get_district(district_id: str, hub: HubDep, principal: PrincipalDep) -> Dist
 def put_link(
     integration_id: str, school_id: str, body: LinkIn, hub: HubDep, principal: PrincipalDep
 ) -> LinkResult:
-    principal.require(*WRITERS)
     integration = visible_integration(hub, principal, integration_id)
     school = visible_school(hub, principal, school_id)
+    principal.require(*WRITERS)
     doc = districts.link_school(
         hub, integration.id, school=school, settings=dict(body.settings), actor=principal.actor
     )
@@ -114,9 +114,9 @@ def delete_link(
     principal: PrincipalDep,
     deactivate: Annotated[bool, Query()] = False,
 ) -> UnlinkResult:
-    principal.require(*WRITERS)
     integration = visible_integration(hub, principal, integration_id)
     school = visible_school(hub, principal, school_id)
+    principal.require(*WRITERS)
     doc = districts.unlink_school(
         hub, integration.id, school=school, deactivate=deactivate, actor=principal.actor
     )

@@ -33,6 +33,11 @@ EVERY_ROUTE = [
     ("GET", "/api/v1/tokens"),
     ("POST", "/api/v1/tokens"),
     ("DELETE", "/api/v1/tokens/{run}"),
+    ("GET", "/api/v1/districts"),
+    ("POST", "/api/v1/districts"),
+    ("GET", "/api/v1/districts/{run}"),
+    ("PUT", "/api/v1/integrations/{integration}/links/{school}"),
+    ("DELETE", "/api/v1/integrations/{integration}/links/{school}"),
 ]
 
 

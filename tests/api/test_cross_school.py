@@ -94,6 +94,10 @@ ATTEMPTS: list[tuple[str, str, dict[str, Any] | None, bool]] = [
     ("GET", "/api/v1/runs/{run}", None, False),
     ("POST", "/api/v1/runs/{run}/approve", None, False),
     ("GET", "/api/v1/uploads/{upload}/credentials", None, False),
+    ("GET", "/api/v1/districts/{school}", None, False),
+    ("PUT", "/api/v1/integrations/{integration}/links/{school}", {"settings": {"a": "b"}}, False),
+    ("DELETE", "/api/v1/integrations/{integration}/links/{school}", None, False),
+    ("DELETE", "/api/v1/integrations/{integration}/links/{school}?deactivate=true", None, False),
 ]
 
 
