@@ -80,7 +80,11 @@ def discover() -> list[str]:
 
 
 def _format(value: float, unit: str) -> str:
-    return f"{value:.0f} MB" if unit == "MB" else f"{value:.3f} s"
+    if unit == "MB":
+        return f"{value:.0f} MB"
+    if unit == "req":
+        return f"{value:.0f} requests"
+    return f"{value:.3f} s"
 
 
 def table(figures: list[Figure]) -> list[str]:
