@@ -17,10 +17,11 @@ from collections.abc import Callable, Iterable
 
 from sqlalchemy import Connection
 
+from hub.engine.mapping import Mapped, Rejected, RoleMapper
 from hub.engine.plan import Plan
 from hub.engine.planner import Planner, owned_query
 from hub.issues import Issue
-from hub.roster import Cursor, LinkedItem, Routed, Skip
+from hub.roster import Cursor, LinkedItem, RosterRecord, Routed, Skip
 
 
 class DistrictPlanner:
@@ -48,6 +49,7 @@ class DistrictPlanner:
             )
             for school_id in school_ids
         }
+        self.mapper = RoleMapper(admin_implies_teacher=admin_implies_teacher)
         parts = self.parts
         for row in conn.execute(owned_query(integration_id)).tuples():
             part = parts.get(row[-1])
@@ -58,9 +60,19 @@ class DistrictPlanner:
         if type(item) is Routed:
             self.plan.records += 1
             parts = self.parts
+            mapper = self.mapper
+            last: RosterRecord | None = None
+            mapped: Mapped | Rejected | None = None
             for school_id, entry in item.by_school.items():
                 part = parts.get(school_id)
-                if part is not None:
+                if part is None:
+                    continue
+                if type(entry) is RosterRecord:
+                    # schools that see the person alike share one record: map it once
+                    if entry is not last:
+                        last, mapped = entry, mapper.map(entry)
+                    part._record(entry, mapped)
+                else:
                     part.feed(entry)
         elif isinstance(item, Cursor):
             self.plan.cursor = item.value

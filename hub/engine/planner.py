@@ -102,7 +102,9 @@ class Planner:
             msg = f"the provider yielded an unexpected item: {type(item).__name__}"
             raise TypeError(msg)
 
-    def _record(self, record: RosterRecord) -> None:
+    def _record(self, record: RosterRecord, mapped: Mapped | Rejected | None = None) -> None:
+        """One record (``mapped``: its mapping when the caller already has it: a district
+        run maps a person placed in several schools once)."""
         plan = self.plan
         counts = plan.counts
         ext = record.external_id
@@ -114,7 +116,8 @@ class Planner:
             return
         self.seen.add(ext)
         plan.records += 1
-        mapped = self.mapper.map(record)
+        if mapped is None:
+            mapped = self.mapper.map(record)
         current = self.owned.get(ext)
         if current is None:
             self._new(record, mapped)

@@ -120,36 +120,43 @@ class DistrictMapping:
             info = roles.get(key)
             if not isinstance(info, dict):
                 continue
+            role = self.staff_role if key == "staff" else hub_role
             if key == "district_admin":
                 targets: Any = self.everywhere
             else:
                 at = _schools(info)
                 held.extend(school for school in at if school not in held)
                 targets = [hub for school in at for hub in index.get(school, ())]
-            role = self.staff_role if key == "staff" else hub_role
             for hub_school in targets:
-                placed.setdefault(hub_school, set()).add(role)
+                found = placed.get(hub_school)
+                if found is None:
+                    placed[hub_school] = {role}
+                else:
+                    found.add(role)
         if not placed:
             return None
         email = _email(user)
         if email is None:
-            skip = Skip(NO_EMAIL, external_id=user_id)
-            return Routed(dict.fromkeys(placed, skip))
+            return Routed(dict.fromkeys(placed, Skip(NO_EMAIL, external_id=user_id)))
         first, last = _names(user)
         schools = tuple(held)
-        return Routed(
-            {
-                hub_school: RosterRecord(
+        # schools that see the person alike share one record (the hub maps it once)
+        made: dict[frozenset[str], RosterRecord] = {}
+        by_school: dict[str, RosterRecord | Skip] = {}
+        for hub_school, found in placed.items():
+            role_set = frozenset(found)
+            record = made.get(role_set)
+            if record is None:
+                record = made[role_set] = RosterRecord(
                     external_id=user_id,
                     email=email,
                     first_name=first,
                     last_name=last,
-                    roles=frozenset(found),
+                    roles=role_set,
                     schools=schools,
                 )
-                for hub_school, found in placed.items()
-            }
-        )
+            by_school[hub_school] = record
+        return Routed(by_school)
 
 
 def _schools(info: dict[str, Any]) -> list[str]:
