@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet
 
@@ -142,15 +143,17 @@ def _nightly(hub: Hub, database: str, redis: str, queue_name: str, count: int) -
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
     )
     rosterhub = str(Path(sys.executable).with_name("rosterhub"))
-    workers = [
-        subprocess.Popen(
-            [rosterhub, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+    logs = [
+        tempfile.NamedTemporaryFile(prefix="rosterhub-fleet-", suffix=".log")
         for _ in range(WORKERS)
+    ]
+    workers = [
+        subprocess.Popen([rosterhub, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=log)
+        for log in logs
     ]
     queue = get_queue(hub)
     try:
-        time.sleep(4.0)  # the workers are up and waiting on the queue
+        _wait_ready(logs, workers)
         start = time.perf_counter()
         result = tick(hub, queue, now=utcnow())
         ticked = time.perf_counter() - start
@@ -187,6 +190,16 @@ def _nightly(hub: Hub, database: str, redis: str, queue_name: str, count: int) -
 
 
 _details: list[str] = []
+
+
+def _wait_ready(logs: list[Any], workers: list[subprocess.Popen[bytes]]) -> None:
+    """Until every worker says it is consuming the queue (its start-up is not the fleet's)."""
+    deadline = time.monotonic() + 120
+    while not all("Ctrl-C stops" in Path(log.name).read_text(errors="replace") for log in logs):
+        if any(w.poll() is not None for w in workers) or time.monotonic() > deadline:
+            msg = "the fleet's workers did not start"
+            raise RuntimeError(msg)
+        time.sleep(0.1)
 
 
 def _explain(hub: Hub, wall: float, ticked: float) -> None:
