@@ -14,19 +14,17 @@ from sqlalchemy import Connection, bindparam, update
 
 from hub import bulk
 from hub.bulk import (
-    ACCOUNT_COLUMNS,
     LOOKUP_CHUNK,
     MEMBERSHIP_COLUMNS,
     WRITE_CHUNK,
     account_table,
     chunks,
     insert_many,
-    insert_returning,
     membership_table,
 )
 from hub.engine.plan import Plan
 from hub.engine.stale import StalePlan, drop_stale
-from hub.models import ACTIVE, DEACTIVATED, utcnow
+from hub.models import DEACTIVATED, utcnow
 
 
 def apply_plan(
@@ -129,18 +127,16 @@ def _apply_changes(conn: Connection, plan: Plan, now: datetime) -> None:
 def _membership_row(
     plan: Plan, account_id: int, external_id: str, roles: str, digest: str, stamp: Any
 ) -> tuple[Any, ...]:
-    """A new membership in :data:`hub.bulk.MEMBERSHIP_COLUMNS` order."""
-    return (
+    """A new membership of the plan's integration, in :data:`hub.bulk.MEMBERSHIP_COLUMNS` order."""
+    return bulk.membership_row(
         account_id,
         plan.school_id,
         roles,
-        ACTIVE,
-        plan.integration_id,
-        plan.source,
-        external_id,
-        digest,
         stamp,
-        stamp,
+        integration_id=plan.integration_id,
+        source=plan.source,
+        external_id=external_id,
+        record_hash=digest,
     )
 
 
@@ -153,12 +149,7 @@ def _insert_new_accounts(conn: Connection, parts: list[Plan], now: datetime) -> 
         for r in part.new_accounts:
             if r.email not in rows:
                 rows[r.email] = (r.email, r.first_name, r.last_name, None, stamp, stamp)
-    ids = {
-        email: aid
-        for aid, email in insert_returning(
-            conn, account_table, ACCOUNT_COLUMNS, list(rows.values()), ("id", "email")
-        )
-    }
+    ids = bulk.insert_accounts(conn, list(rows.values()))
     insert_many(
         conn,
         membership_table,

@@ -195,9 +195,7 @@ def test_a_fleet_is_requested_in_one_batch_and_a_busy_integration_is_skipped_alo
     """Due runs go in one transaction; one integration with a run in hand does not stop the
     others (its occurrence is not requested while its run holds the slot)."""
     created = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-    ids = [
-        _integration(shub, "23:00 UTC", created=created, name=f"Fleet {n}") for n in range(5)
-    ]
+    ids = [_integration(shub, "23:00 UTC", created=created, name=f"Fleet {n}") for n in range(5)]
     busy = runs.submit(shub, runs.RunRequest(ids[2], actor="test"), queue=queue).run
     night = datetime(2026, 3, 3, 23, 0, 30, tzinfo=UTC)
     result = tick(shub, queue, now=night)
