@@ -93,7 +93,7 @@ def test_district_it_of_one_district_sees_only_it(stage: Stage, browser: Any) ->
         page.get_by_role("link", name=stage.cedar.run).click()
         expect(page.get_by_role("heading", name="By school")).to_be_visible()
         expect(page.get_by_role("cell", name="Cedar Ridge Middle")).to_be_visible()
-        page.screenshot(path=str(stage.shots / "district-run.png"), full_page=True)
+        page.screenshot(path=str(stage.shots / "console-district-run.png"), full_page=True)
         answer = page.goto(f"{stage.url}/console/accounts?school={stage.console.school_b}")
         assert answer is not None and answer.status == 404
         expect(page.get_by_text(re.compile("Brook"))).to_have_count(0)
