@@ -22,7 +22,7 @@ class SchoolIn(BaseModel):
 
     name: PlainText = Field(min_length=1, max_length=200)
     timezone: PlainText = Field(default="America/New_York", max_length=64)
-    district_id: PlainText | None = Field(default=None, max_length=64)
+    district_id: PlainText | None = Field(default=None, min_length=1, max_length=64)
 
 
 @router.get("/schools", summary="Schools this token can see")
@@ -38,7 +38,7 @@ def list_schools(hub: HubDep, principal: PrincipalDep) -> list[SchoolOut]:
     "/schools",
     status_code=status.HTTP_201_CREATED,
     summary="Add a school",
-    responses=error_responses(403, 409, 413, 422),
+    responses=error_responses(403, 404, 409, 413, 422),
 )
 def create_school(body: SchoolIn, hub: HubDep, principal: PrincipalDep) -> SchoolOut:
     principal.require(*WRITERS)
