@@ -27,6 +27,7 @@ from hub.integrations import build_provider
 from hub.issues import Issue
 from hub.models import Integration, IntegrationLink, Run, School, utcnow
 from hub.provider import Provider
+from hub.rooms.staffing import room_warnings
 from hub.run_status import DRY_RUN, FAILED, HELD, QUEUED, RUNNING, SUCCEEDED
 from hub.runs.ending import fail, failure_reason, finish
 from hub.runs.heartbeat import Heartbeat
@@ -108,6 +109,8 @@ def _execute(hub: Hub, run: Run, integration: Integration, progress: Progress | 
     plan.settings_digest = settings_digest(
         integration.settings, admin_implies_teacher=integration.admin_implies_teacher, links=links
     )
+    for issue in room_warnings(hub, plan):  # teachers leaving rooms: say which
+        plan.add_issue(issue)
     plan_cursor_before = integration.cursor
     reason = hold_reason(
         plan,

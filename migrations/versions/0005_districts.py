@@ -2,7 +2,7 @@
 per-school run counts, district-scoped tokens
 
 Revision ID: 0005_districts
-Revises: 0003_console
+Revises: 0006_rooms
 Create Date: 2026-12-01 19:20:00.000000
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = '0005_districts'
-down_revision: str | None = '0003_console'
+down_revision: str | None = '0006_rooms'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

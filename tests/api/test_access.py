@@ -38,6 +38,14 @@ EVERY_ROUTE = [
     ("GET", "/api/v1/districts/{run}"),
     ("PUT", "/api/v1/integrations/{integration}/links/{school}"),
     ("DELETE", "/api/v1/integrations/{integration}/links/{school}"),
+    ("GET", "/api/v1/schools/{school}/rooms"),
+    ("POST", "/api/v1/schools/{school}/rooms"),
+    ("POST", "/api/v1/schools/{school}/rooms/starter-pack"),
+    ("POST", "/api/v1/schools/{school}/rooms/imports"),
+    ("GET", "/api/v1/rooms/template.xlsx"),
+    ("GET", "/api/v1/rooms/{run}"),
+    ("PATCH", "/api/v1/rooms/{run}"),
+    ("DELETE", "/api/v1/rooms/{run}"),
 ]
 
 
