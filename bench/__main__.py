@@ -96,6 +96,30 @@ a thread pool (about 2.4 s). The figure above runs the command itself; the dry r
 generates and hashes nothing and starts no thread pool, and the CLI no longer imports alembic
 (when the schema is current) or the queue's libraries for an import.
 
+## What the district and fleet figures measure
+
+- **district sync** (`bench/bench_district.py`): a Clever sandbox district of N users in 40
+  schools, served by a child process, synced through ONE district integration with 40 school
+  links (one walk of `/users`, each person routed to their schools; district admins are admins
+  at every linked school, so it writes more memberships than there are people). Floor: one
+  full sync of the same N users into one school through one integration, same sandbox.
+  Target: at most 1.3x.
+- **district vs 40 one-school integrations**: the same district run against 40 one-school
+  integrations of the same data (each selecting one Clever school), one run each, one after
+  another: 40 walks of the provider. Target: at most 1x (it is far less).
+- **Clever requests**: counted by the sandbox itself (served in-process for an untimed run):
+  the district run's requests against one walk's (one full sync into one school). Target:
+  exactly one walk (1x). The detail table gives the walks of `/users` of each kind of run.
+- **peak traced memory**: the `tracemalloc` high-water mark of a district run against a full
+  sync of the same users into one school. Target: at most 1.5x.
+- **nightly fleet** (`bench/bench_fleet.py`, needs `ROSTERHUB_TEST_POSTGRES_URL` and
+  `ROSTERHUB_TEST_REDIS_URL`): 200 one-school integrations (N/200 people each) due at 23:00,
+  requested by one scheduler tick and consumed by 2 `rosterhub worker` processes on Redis and
+  a fresh PostgreSQL database; timed from the tick (once both workers are consuming the queue)
+  to the last run's end. Floor: (sum of the 200 single-run times) / 2, each run timed alone on
+  the same database. Target: at most 1.3x. The detail table shows where the time goes (the
+  tick, the runs themselves, the gaps).
+
 ## What the rooms figure measures
 
 - **rooms import --dry-run** (`bench/bench_rooms.py`): `rosterhub rooms import FILE --school S
@@ -117,7 +141,11 @@ def discover() -> list[str]:
 
 
 def _format(value: float, unit: str) -> str:
-    return f"{value:.0f} MB" if unit == "MB" else f"{value:.3f} s"
+    if unit == "MB":
+        return f"{value:.0f} MB"
+    if unit == "req":
+        return f"{value:.0f} requests"
+    return f"{value:.3f} s"
 
 
 def table(figures: list[Figure]) -> list[str]:

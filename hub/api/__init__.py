@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from hub import __version__, limits
 from hub.api import (
     accounts,
+    districts,
     health,
     integrations,
     plugins,
@@ -43,6 +44,7 @@ def api_router() -> APIRouter:
     )
     for module in (
         plugins,
+        districts,
         schools,
         integrations,
         runs,

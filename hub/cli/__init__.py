@@ -13,7 +13,17 @@ import importlib
 
 from hub.cli.app import app, load_commands_with
 
-MODULES = ("accounts", "admin", "integrations", "rooms", "runs", "schools", "service", "staff")
+MODULES = (
+    "accounts",
+    "admin",
+    "districts",
+    "integrations",
+    "rooms",
+    "runs",
+    "schools",
+    "service",
+    "staff",
+)
 """Every command module; each registers its commands on the root app when imported."""
 ON_THEIR_OWN = {"rooms": "rooms"}
 """Commands whose module needs no other (the rest share helpers across modules)."""

@@ -42,6 +42,27 @@ def apply_plan(
         stale = drop_stale(conn, plan)
         if stale:
             raise StalePlan(stale)
+    parts = plan.parts or [plan]
+    for part in parts:
+        _apply_changes(conn, part, now)
+    if any(part.new_accounts for part in parts):
+        _insert_new_accounts(conn, parts, now)
+    stamp = bulk.timestamp(conn, now)
+    for part in parts:
+        if part.links:
+            insert_many(
+                conn,
+                membership_table,
+                MEMBERSHIP_COLUMNS,
+                [
+                    _membership_row(part, r.account_id, r.external_id, r.roles, r.hash, stamp)
+                    for r in part.links
+                ],
+            )
+
+
+def _apply_changes(conn: Connection, plan: Plan, now: datetime) -> None:
+    """A one-school plan's deactivations and updates."""
     m, a = membership_table, account_table
     if plan.deactivations:
         stmt = (
@@ -101,19 +122,6 @@ def apply_plan(
                     for r in m_part
                 ],
             )
-    if plan.new_accounts:
-        _insert_new_accounts(conn, plan, now)
-    if plan.links:
-        stamp = bulk.timestamp(conn, now)
-        insert_many(
-            conn,
-            membership_table,
-            MEMBERSHIP_COLUMNS,
-            [
-                _membership_row(plan, r.account_id, r.external_id, r.roles, r.hash, stamp)
-                for r in plan.links
-            ],
-        )
 
 
 def _membership_row(
@@ -132,16 +140,23 @@ def _membership_row(
     )
 
 
-def _insert_new_accounts(conn: Connection, plan: Plan, now: datetime) -> None:
+def _insert_new_accounts(conn: Connection, parts: list[Plan], now: datetime) -> None:
+    """One account per new email (a person new to two linked schools is one account), then
+    each school's membership."""
     stamp = bulk.timestamp(conn, now)
-    rows = [(r.email, r.first_name, r.last_name, None, stamp, stamp) for r in plan.new_accounts]
-    ids = bulk.insert_accounts(conn, rows)
+    rows: dict[str, tuple[Any, ...]] = {}
+    for part in parts:
+        for r in part.new_accounts:
+            if r.email not in rows:
+                rows[r.email] = (r.email, r.first_name, r.last_name, None, stamp, stamp)
+    ids = bulk.insert_accounts(conn, list(rows.values()))
     insert_many(
         conn,
         membership_table,
         MEMBERSHIP_COLUMNS,
         [
-            _membership_row(plan, ids[r.email], r.external_id, r.roles, r.hash, stamp)
-            for r in plan.new_accounts
+            _membership_row(part, ids[r.email], r.external_id, r.roles, r.hash, stamp)
+            for part in parts
+            for r in part.new_accounts
         ],
     )

@@ -90,31 +90,99 @@ def load_selection(client: DirectoryClient, settings: GoogleSettings) -> Selecti
     ou_rules = [
         OuRule(setting, path) for setting, paths in settings.ous().items() for path in paths
     ]
-    if ou_rules:
-        known = {
-            str(unit["orgUnitPath"]).casefold(): str(unit["orgUnitPath"])
-            for unit in client.orgunits()
-            if unit.get("orgUnitPath")
-        }
-        known["/"] = "/"
-        for ou_rule in ou_rules:
-            if ou_rule.path.casefold() not in known:
-                shown = ", ".join(sorted(p for p in known.values() if p != "/")[:12]) or "none"
-                msg = (
-                    f"{PROVIDER} has no organisational unit '{ou_rule.path}' "
-                    f"(setting: {ou_rule.setting}); "
-                    f"the OUs are: {shown} (Admin console > Directory > Organizational units)"
-                )
-                raise ProviderError(msg)
+    check_ous(client, ou_rules)
     group_rules: list[GroupRule] = []
     for setting, groups in settings.groups().items():
         for group in groups:
-            rule = GroupRule(setting, group)
-            for member in client.members(group, setting=setting):
-                kind = member.get("type")
-                if kind == "USER" and member.get("id"):
-                    rule.user_ids.add(str(member["id"]))
-                elif kind == "CUSTOMER":
-                    rule.everyone = True
-            group_rules.append(rule)
+            group_rules.append(read_group(client, GroupRule(setting, group)))
     return Selection(ou_rules=ou_rules, group_rules=group_rules)
+
+
+def check_ous(client: DirectoryClient, ou_rules: list[OuRule]) -> None:
+    """Every configured OU must exist: a typo would select nobody and deactivate everyone."""
+    if not ou_rules:
+        return
+    known = {
+        str(unit["orgUnitPath"]).casefold(): str(unit["orgUnitPath"])
+        for unit in client.orgunits()
+        if unit.get("orgUnitPath")
+    }
+    known["/"] = "/"
+    for ou_rule in ou_rules:
+        if ou_rule.path.casefold() not in known:
+            shown = ", ".join(sorted(p for p in known.values() if p != "/")[:12]) or "none"
+            msg = (
+                f"{PROVIDER} has no organisational unit '{ou_rule.path}' "
+                f"(setting: {ou_rule.setting}); "
+                f"the OUs are: {shown} (Admin console > Directory > Organizational units)"
+            )
+            raise ProviderError(msg)
+
+
+def read_group(client: DirectoryClient, rule: GroupRule) -> GroupRule:
+    """Fill a group rule with the group's user members (nested groups included)."""
+    for member in client.members(rule.group, setting=rule.setting):
+        kind = member.get("type")
+        if kind == "USER" and member.get("id"):
+            rule.user_ids.add(str(member["id"]))
+        elif kind == "CUSTOMER":
+            rule.everyone = True
+    return rule
+
+
+Placement = tuple[str, str]
+"""(hub school id, hub role)."""
+
+
+@dataclass
+class DistrictSelection:
+    """Every linked school's OUs and groups at once, indexed so that placing a user costs the
+    depth of their OU path plus one dictionary look-up, however many schools are linked."""
+
+    by_ou: dict[str, list[Placement]] = field(default_factory=dict)
+    by_user: dict[str, list[Placement]] = field(default_factory=dict)
+    everyone: list[Placement] = field(default_factory=list)
+
+    def placements(self, user_id: str, ou: str) -> dict[str, frozenset[str]]:
+        """Hub school id -> the roles this user holds there."""
+        placed: dict[str, set[str]] = {}
+        found = list(self.by_ou.get("/", ()))
+        path = ""
+        for part in ou.casefold().split("/"):
+            if part:
+                path += "/" + part
+                found.extend(self.by_ou.get(path, ()))
+        found.extend(self.by_user.get(user_id, ()))
+        found.extend(self.everyone)
+        for school, role in found:
+            placed.setdefault(school, set()).add(role)
+        return {school: frozenset(roles) for school, roles in placed.items()}
+
+
+def load_district_selection(
+    client: DirectoryClient, links: dict[str, GoogleSettings]
+) -> DistrictSelection:
+    """Check every linked OU exists and read every linked group's members once (a group
+    linked to several schools is read once)."""
+    selection = DistrictSelection()
+    ou_rules: list[OuRule] = []
+    members: dict[str, GroupRule] = {}
+    for school, settings in links.items():
+        for setting, paths in settings.ous().items():
+            for path in paths:
+                ou_rules.append(OuRule(setting, path))
+                key = "/" if path.strip() in ("", "/") else path.casefold().rstrip("/")
+                selection.by_ou.setdefault(key, []).append((school, ROLE_OF_SETTING[setting]))
+        for setting, groups in settings.groups().items():
+            for group in groups:
+                rule = members.get(group.casefold())
+                if rule is None:
+                    rule = read_group(client, GroupRule(setting, group))
+                    members[group.casefold()] = rule
+                place = (school, ROLE_OF_SETTING[setting])
+                if rule.everyone:
+                    selection.everyone.append(place)
+                for user_id in rule.user_ids:
+                    selection.by_user.setdefault(user_id, []).append(place)
+    check_ous(client, ou_rules)
+    return selection

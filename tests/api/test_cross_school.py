@@ -125,6 +125,10 @@ ATTEMPTS: list[tuple[str, str, dict[str, Any] | None, bool | str]] = [
     ("POST", "/api/v1/runs/{run}/approve", None, False),
     ("GET", "/api/v1/uploads/{upload}", None, False),
     ("GET", "/api/v1/uploads/{upload}/credentials", None, False),
+    ("GET", "/api/v1/districts/{school}", None, False),
+    ("PUT", "/api/v1/integrations/{integration}/links/{school}", {"settings": {"a": "b"}}, False),
+    ("DELETE", "/api/v1/integrations/{integration}/links/{school}", None, False),
+    ("DELETE", "/api/v1/integrations/{integration}/links/{school}?deactivate=true", None, False),
     ("GET", "/api/v1/schools/{school}/rooms", None, False),
     (
         "POST",
