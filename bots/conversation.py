@@ -143,7 +143,7 @@ class UploadConversation(UploadSteps):
             return Outcome(clicked_note="Yes").say(
                 texts.ASK_PROVIDER,
                 buttons=(
-                    Button("Correct, a spreadsheet", USE_SPREADSHEET, style="primary"),
+                    Button(texts.NOT_THOSE_INTEGRATIONS, USE_SPREADSHEET, style="primary"),
                     Button("Tell me about those", USE_PROVIDER),
                 ),
             )

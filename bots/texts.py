@@ -64,3 +64,10 @@ def expired(filename: str, minutes: int) -> str:
         "minutes old, so I discarded it (the school's accounts may have changed "
         "since). Please send the spreadsheet again."
     )
+
+NOT_NOTIFIED = (
+    "Remember: the people in the file are not notified. Share their sign-in details and "
+    "how to log in with them yourself."
+)
+# The onboarding guide's words for "I'll use a spreadsheet instead of an integration".
+NOT_THOSE_INTEGRATIONS = "Correct, I do not want to use those integrations"

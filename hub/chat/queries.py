@@ -36,3 +36,12 @@ def upload_by(hub: Hub, upload_id: str, actor: str) -> Upload | None:
     with hub.session() as session:
         upload = session.get(Upload, upload_id)
     return upload if upload is not None and upload.actor == actor else None
+
+
+def first_name(hub: Hub, account_id: int | None) -> str:
+    """An account's first name, as the chat window labels the admin."""
+    if account_id is None:
+        return ""
+    with hub.session() as session:
+        account = session.get(Account, account_id)
+    return account.first_name if account is not None else ""

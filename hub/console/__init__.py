@@ -17,6 +17,8 @@ def router() -> APIRouter:
     from hub.console import (
         accounts,
         bulk,
+        chat,
+        conversations,
         google,
         home,
         integrations,
@@ -28,7 +30,19 @@ def router() -> APIRouter:
     from hub.console.web import PREFIX, ConsoleRoute
 
     console = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
-    for module in (static, signin, home, accounts, bulk, integrations, google, runs, requests):
+    for module in (
+        static,
+        signin,
+        home,
+        accounts,
+        bulk,
+        chat,
+        conversations,
+        integrations,
+        google,
+        runs,
+        requests,
+    ):
         console.include_router(module.router, prefix=PREFIX)
     console.include_router(static.fallback, prefix=PREFIX)
     return console
