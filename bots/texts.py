@@ -65,6 +65,7 @@ def expired(filename: str, minutes: int) -> str:
         "since). Please send the spreadsheet again."
     )
 
+
 NOT_NOTIFIED = (
     "Remember: the people in the file are not notified. Share their sign-in details and "
     "how to log in with them yourself."

@@ -44,20 +44,31 @@ def good_file() -> bytes:
 def bad_file() -> bytes:
     return workbook(
         {
-            "Student": [HEADER, ["not-an-email", "Kid", "One", ""], ["ok@ada.example.org", "", "X", ""]],
+            "Student": [
+                HEADER,
+                ["not-an-email", "Kid", "One", ""],
+                ["ok@ada.example.org", "", "X", ""],
+            ],
             "Teacher": [HEADER],
             "Admin": [HEADER],
         }
     )
 
 
-def press(client: TestClient, csrf: str, lines: list[dict[str, Any]], label: str) -> list[dict[str, Any]]:
+def press(
+    client: TestClient, csrf: str, lines: list[dict[str, Any]], label: str
+) -> list[dict[str, Any]]:
     for line in reversed(lines):
         for button in line["buttons"]:
             if button["label"] == label and not line["answered"]:
                 answer = client.post(
                     "/console/chat/choices",
-                    data={"csrf_token": csrf, "line": line["id"], "choice": button["choice"], "value": button["value"]},
+                    data={
+                        "csrf_token": csrf,
+                        "line": line["id"],
+                        "choice": button["choice"],
+                        "value": button["value"],
+                    },
                 )
                 assert answer.status_code == 200, answer.text
                 return list(client.get("/console/chat/lines").json()["lines"])
@@ -89,7 +100,9 @@ def test_the_guides_dialogue_through_the_window(chat: Console) -> None:
     assert got.status_code == 200 and got.content[:2] == b"PK"
 
     rejected = client.post(
-        "/console/chat/uploads", data={"csrf_token": csrf}, files={"file": ("roster.xlsx", bad_file())}
+        "/console/chat/uploads",
+        data={"csrf_token": csrf},
+        files={"file": ("roster.xlsx", bad_file())},
     ).json()["lines"]
     text = rejected[-1]["text"]
     assert "I couldn't accept `roster.xlsx`: it has 2 problems" in text
@@ -98,13 +111,17 @@ def test_the_guides_dialogue_through_the_window(chat: Console) -> None:
     assert b"Sheet,Row,Column,Message" in problems.content
 
     preview = client.post(
-        "/console/chat/uploads", data={"csrf_token": csrf}, files={"file": ("roster.xlsx", good_file())}
+        "/console/chat/uploads",
+        data={"csrf_token": csrf},
+        files={"file": ("roster.xlsx", good_file())},
     ).json()["lines"]
     assert "2 new, 0 updated, 0 unchanged" in preview[-1]["text"]
     assert [b["label"] for b in preview[-1]["buttons"]] == ["Confirm", "Cancel"]
     press(client, csrf, preview, "Confirm")
     done = wait_lines(
-        client, lambda ls: any(l["file"] and l["file"]["title"] == "Download passwords" for l in ls), "passwords"
+        client,
+        lambda ls: any(l["file"] and l["file"]["title"] == "Download passwords" for l in ls),
+        "passwords",
     )
     assert any(l["progress"] and l["progress"]["total"] == 2 for l in done)
     assert any("not notified" in l["text"] for l in done)
@@ -132,7 +149,11 @@ def test_support_answers_from_the_console(chat: Console) -> None:
     )
     lines = admin.get("/console/chat/lines").json()["lines"]
     agent = lines[-1]
-    assert agent["author"] == "agent" and agent["name"] == "Help" and agent["text"] == "Hi Pat, I can help."
+    assert (
+        agent["author"] == "agent"
+        and agent["name"] == "Help"
+        and agent["text"] == "Hi Pat, I can help."
+    )
 
 
 def test_only_a_school_admin_has_a_window_and_only_their_own(chat: Console) -> None:
@@ -154,17 +175,24 @@ def test_only_a_school_admin_has_a_window_and_only_their_own(chat: Console) -> N
     support, support_csrf = signed_in(chat, chat.support)
     assert support.get("/console/chat/lines").status_code == 404
     assert b.get("/console/conversations").status_code == 403
-    assert a.post("/console/chat/messages", data={"csrf_token": "forged", "text": "hi"}).status_code == 403
+    assert (
+        a.post("/console/chat/messages", data={"csrf_token": "forged", "text": "hi"}).status_code
+        == 403
+    )
     anonymous = chat.client()
     assert anonymous.get("/console/chat/lines", follow_redirects=False).status_code == 303
 
 
-def test_messages_and_files_are_rate_limited(chat: Console, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_messages_and_files_are_rate_limited(
+    chat: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(window, "MESSAGES_PER_MINUTE", 3)
     monkeypatch.setattr(window, "FILES_PER_TEN_MINUTES", 1)
     client, csrf = signed_in(chat, chat.admin_a)
     codes = [
-        client.post("/console/chat/messages", data={"csrf_token": csrf, "text": f"hi {i}"}).status_code
+        client.post(
+            "/console/chat/messages", data={"csrf_token": csrf, "text": f"hi {i}"}
+        ).status_code
         for i in range(4)
     ]
     assert codes == [200, 200, 200, 429]
@@ -182,7 +210,9 @@ def test_messages_and_files_are_rate_limited(chat: Console, monkeypatch: pytest.
 def test_a_file_that_is_not_a_spreadsheet_is_refused_before_reading(chat: Console) -> None:
     client, csrf = signed_in(chat, chat.admin_a)
     lines = client.post(
-        "/console/chat/uploads", data={"csrf_token": csrf}, files={"file": ("notes.pdf", b"%PDF-1.4")}
+        "/console/chat/uploads",
+        data={"csrf_token": csrf},
+        files={"file": ("notes.pdf", b"%PDF-1.4")},
     ).json()["lines"]
     assert "doesn't look like a spreadsheet" in lines[-1]["text"]
 
