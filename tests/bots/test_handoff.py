@@ -47,7 +47,8 @@ def wait_line(client: TestClient, check: Any, what: str, timeout: float = 30) ->
         if found is not None:
             return found
         time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}: {[l['text'] for l in lines(client)]}")
+    msg = f"timed out waiting for {what}: {[ln['text'] for ln in lines(client)]}"
+    raise AssertionError(msg)
 
 
 def thread_of(fake: FakeSlack) -> str:
@@ -92,11 +93,11 @@ def test_admin_words_reach_the_thread_and_an_agents_reply_reaches_the_window(
     )
     assert said["text"] == "*Dana*: Can someone help me?"
     reply_in_thread(slack, AGENT, thread, "Hi Dana, Morgan here. What do you need?")
-    agent = wait_line(client, lambda l: l["author"] == "agent", "the agent's reply", timeout=5)
+    agent = wait_line(client, lambda ln: ln["author"] == "agent", "the agent's reply", timeout=5)
     assert agent["name"] == "Morgan" and agent["text"] == "Hi Dana, Morgan here. What do you need?"
     reply_in_thread(slack, STRANGER, thread, "not an agent")
     time.sleep(0.5)
-    assert not any(l["text"] == "not an agent" for l in lines(client))
+    assert not any(ln["text"] == "not an agent" for ln in lines(client))
     client.post("/console/chat/messages", data={"csrf_token": csrf, "text": "Thanks, Morgan!"})
     slack.fake.wait_posted(
         lambda p: p.get("thread_ts") == thread and "Thanks, Morgan!" in (p.get("text") or ""),
@@ -121,7 +122,7 @@ def test_an_agent_runs_commands_for_the_school_from_the_thread(
     )
     assert "listed" in status["text"]
     assert not any(
-        l["text"].startswith("rosterhub") for l in lines(client)
+        ln["text"].startswith("rosterhub") for ln in lines(client)
     )  # commands stay in Slack
 
 
@@ -156,7 +157,7 @@ def test_sync_my_accounts_now_approved_by_an_agent_shows_the_result(
     assert resync_requests.list_requests(slack.hub)[0].status == resync_requests.OPEN
 
     slack.press(AGENT, SUPPORT, "Approve resync")
-    result = wait_line(client, lambda l: "synced" in l["text"], "the run's result in the window")
+    result = wait_line(client, lambda ln: "synced" in ln["text"], "the run's result in the window")
     assert result["text"] == (
         "Your accounts are synced: created 10, updated 0, deactivated 0, reactivated 0, "
         "unchanged 0, skipped 0."
@@ -200,7 +201,7 @@ def test_support_never_receives_passwords_or_file_contents(
         },
     )
     offered = wait_line(
-        client, lambda l: l["file"] and l["file"]["title"] == "Download passwords", "passwords"
+        client, lambda ln: ln["file"] and ln["file"]["title"] == "Download passwords", "passwords"
     )
     generated = client.get(offered["file"]["url"]).text.strip().splitlines()[-1].split(",")[-1]
     assert len(generated) >= 12

@@ -72,7 +72,8 @@ def press(
                 )
                 assert answer.status_code == 200, answer.text
                 return list(client.get("/console/chat/lines").json()["lines"])
-    raise AssertionError(f"no button {label!r} in {[l['text'][:40] for l in lines]}")
+    msg = f"no button {label!r} in {[ln['text'][:40] for ln in lines]}"
+    raise AssertionError(msg)
 
 
 def wait_lines(client: TestClient, check: Any, what: str) -> list[dict[str, Any]]:
@@ -82,7 +83,8 @@ def wait_lines(client: TestClient, check: Any, what: str) -> list[dict[str, Any]
         if check(found):
             return found
         time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    msg = f"timed out waiting for {what}"
+    raise AssertionError(msg)
 
 
 def test_the_guides_dialogue_through_the_window(chat: Console) -> None:
@@ -120,17 +122,19 @@ def test_the_guides_dialogue_through_the_window(chat: Console) -> None:
     press(client, csrf, preview, "Confirm")
     done = wait_lines(
         client,
-        lambda ls: any(l["file"] and l["file"]["title"] == "Download passwords" for l in ls),
+        lambda ls: any(ln["file"] and ln["file"]["title"] == "Download passwords" for ln in ls),
         "passwords",
     )
-    assert any(l["progress"] and l["progress"]["total"] == 2 for l in done)
-    assert any("not notified" in l["text"] for l in done)
-    passwords = next(l for l in done if l["file"] and l["file"]["title"] == "Download passwords")
+    assert any(ln["progress"] and ln["progress"]["total"] == 2 for ln in done)
+    assert any("not notified" in ln["text"] for ln in done)
+    passwords = next(
+        ln for ln in done if ln["file"] and ln["file"]["title"] == "Download passwords"
+    )
     first = client.get(passwords["file"]["url"])
     assert first.status_code == 200 and b"kid1@ada.example.org" in first.content
     assert client.get(passwords["file"]["url"]).status_code == 404  # once
     after = client.get("/console/chat/lines").json()["lines"]
-    shown = next(l for l in after if l["id"] == passwords["id"])
+    shown = next(ln for ln in after if ln["id"] == passwords["id"])
     assert shown["file"]["available"] is False and shown["file"]["url"] is None
 
 
@@ -162,7 +166,7 @@ def test_only_a_school_admin_has_a_window_and_only_their_own(chat: Console) -> N
     lines = a.post(
         "/console/chat/messages", data={"csrf_token": csrf_a, "text": "template"}
     ).json()["lines"]
-    url = next(l for l in lines if l["file"])["file"]["url"]
+    url = next(ln for ln in lines if ln["file"])["file"]["url"]
     b, csrf_b = signed_in(chat, chat.admin_b)
     assert b.get("/console/chat/lines").json()["lines"] == []
     assert b.get(url).status_code == 404  # another conversation's file
