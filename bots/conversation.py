@@ -72,7 +72,7 @@ class UploadConversation(UploadSteps):
     def on_text(self, *, channel: str, person: Person, text: str, files: FileSource) -> Outcome:
         schools = self.schools_of(person)
         if not schools:
-            return Outcome().say(NOT_ADMIN)
+            return Outcome().say(self.not_admin)
         current = st.load(self.hub, channel=channel, user=person.user)
         said = words(text)
         intent = interpret(current, said)
@@ -123,7 +123,7 @@ class UploadConversation(UploadSteps):
         schools = self.schools_of(person)
         if not schools:
             self._record(person, "chat.upload.refused", file_id)
-            return outcome.say(NOT_ADMIN_FILE, about_file=True)
+            return outcome.say(self.not_admin_file, about_file=True)
         current = st.load(self.hub, channel=channel, user=person.user)
         school = self._school(current, schools)
         if school is None:
@@ -137,7 +137,7 @@ class UploadConversation(UploadSteps):
     ) -> Outcome:
         schools = self.schools_of(person)
         if not schools:
-            return Outcome(clicked_note="Not available").say(NOT_ADMIN)
+            return Outcome(clicked_note="Not available").say(self.not_admin)
         if choice == BULK_YES:
             self._set(channel, person, st.ASKED_PROVIDER)
             return Outcome(clicked_note="Yes").say(

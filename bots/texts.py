@@ -72,3 +72,13 @@ NOT_NOTIFIED = (
 )
 # The onboarding guide's words for "I'll use a spreadsheet instead of an integration".
 NOT_THOSE_INTEGRATIONS = "Correct, I do not want to use those integrations"
+
+# The same refusals in the console, where the person signed in with their account.
+NOT_ADMIN_HERE = (
+    "Sorry, I can only help this school's active admins, and your account is no longer one. "
+    "If that seems wrong, please ask your district IT."
+)
+NOT_ADMIN_FILE_HERE = (
+    "Sorry, I can only accept account spreadsheets from this school's active admins, and your "
+    "account is no longer one. I haven't opened your file."
+)

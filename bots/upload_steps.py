@@ -44,6 +44,9 @@ def minutes(delta: timedelta) -> int:
 class UploadSteps:
     """Preview, confirm and cancel, for one chat surface (``surface`` names its actors)."""
 
+    not_admin = texts.NOT_ADMIN
+    not_admin_file = texts.NOT_ADMIN_FILE
+
     def __init__(self, hub: Hub, *, surface: str = "slack") -> None:
         self.hub = hub
         self.surface = surface

@@ -74,6 +74,9 @@ class _OneSchool(UploadConversation):
     """The dialogue for one console conversation: only that school, even for a person who
     administers several."""
 
+    not_admin = texts.NOT_ADMIN_HERE
+    not_admin_file = texts.NOT_ADMIN_FILE_HERE
+
     def __init__(self, hub: Hub, school_id: str) -> None:
         super().__init__(hub, surface=SURFACE)
         self.school_id = school_id
@@ -194,7 +197,7 @@ class WindowDialogue:
 
     def _sync(self, conversation: ChatConversation) -> None:
         if not _person_admin(self.hub, conversation):
-            self._say(conversation, texts.NOT_ADMIN)
+            self._say(conversation, texts.NOT_ADMIN_HERE)
             return
         try:
             request = resync_requests.request_resync(

@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from hub import audit
 from hub.context import Hub
 from hub.errors import ConfigError, HubError, UsageError
-from hub.models import Integration, Membership, Run, RunIssue, Upload, utcnow
+from hub.models import ChatFile, Integration, Membership, Run, RunIssue, Upload, utcnow
 from hub.provider import Provider
 from hub.schedule import DEFAULT_SCHEDULE, normalize_schedule
 from hub.schema import IntegrationOut
@@ -332,6 +332,11 @@ def rotate_keys(hub: Hub, *, actor: str = "cli") -> int:
             assert upload.credentials is not None
             upload.credentials = hub.vault.rotate(upload.credentials)
             session.add(upload)
+            count += 1
+        for offered in session.exec(select(ChatFile).where(col(ChatFile.secret).is_not(None))):
+            assert offered.secret is not None  # passwords waiting in a chat window
+            offered.secret = hub.vault.rotate(offered.secret)
+            session.add(offered)
             count += 1
         audit.record(session, actor=actor, action="keys.rotate", count=count)
     return count

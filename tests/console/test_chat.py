@@ -228,3 +228,32 @@ def test_sync_by_free_text_asks_support(chat: Console) -> None:
     ).json()["lines"]
     assert "asked support to sync" in lines[-1]["text"]
     assert assistant.wants_sync("resync please") and not assistant.wants_sync("what is a sync")
+
+
+def test_a_file_from_someone_no_longer_an_admin_is_never_read(chat: Console) -> None:
+    from sqlalchemy import func, select, update
+
+    from hub.models import Account, Membership, Upload
+
+    client, csrf = signed_in(chat, chat.admin_a)
+    assert client.get("/console/chat/lines").status_code == 200
+    with chat.hub.transaction() as session:
+        account_id = session.scalar(select(Account.id).where(Account.email == chat.admin_a[0]))
+        session.execute(
+            update(Membership)
+            .where(Membership.account_id == account_id)  # type: ignore[arg-type]
+            .values(roles="teacher")
+        )
+    refused = client.post(
+        "/console/chat/uploads",
+        data={"csrf_token": csrf},
+        files={"file": ("roster.xlsx", good_file())},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 303  # the session ends with the admin role
+    conversation = store.conversations(chat.hub, None)[0]
+    assistant.WindowDialogue(chat.hub).sent(conversation, "roster.xlsx", good_file())
+    last = store.lines(chat.hub, conversation.id)[-1]
+    assert "I haven't opened your file" in last.text
+    with chat.hub.session() as session:
+        assert session.scalar(select(func.count()).select_from(Upload)) == 0
