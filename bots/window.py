@@ -159,10 +159,16 @@ class WindowDialogue:
         except HubError:
             return
         if request.status == resync_requests.DISMISSED:
+            store.set_resync(self.hub, conversation.id, None)
             if store.claim_report(self.hub, conversation.id, f"{request.id}:dismissed"):
                 self._say(conversation, "Support closed your resync request without syncing.")
             return
-        for run in runs.get_runs(self.hub, list(request.run_ids)):
+        if request.status == resync_requests.OPEN:
+            return
+        found = runs.get_runs(self.hub, list(request.run_ids))
+        if all(run.status not in ACTIVE for run in found):
+            store.set_resync(self.hub, conversation.id, None)  # told after this pass: stop
+        for run in found:
             key = f"run-{run.id}"
             if run.status in ACTIVE:
                 if store.claim_report(self.hub, conversation.id, f"{run.id}:started"):

@@ -129,7 +129,8 @@ def set_thread(hub: Hub, conversation_id: str, *, channel: str, thread: str) -> 
     return bool(done == 1)
 
 
-def set_resync(hub: Hub, conversation_id: str, request_id: str) -> None:
+def set_resync(hub: Hub, conversation_id: str, request_id: str | None) -> None:
+    """The resync request whose runs the window follows (None: nothing to follow)."""
     with hub.transaction() as session:
         session.execute(
             update(ChatConversation)

@@ -121,6 +121,20 @@ def test_an_agent_runs_commands_for_the_school_from_the_thread(
         "the status answer in the thread",
     )
     assert "listed" in status["text"]
+    reply_in_thread(slack, AGENT, thread, "rosterhub resync")
+    slack.fake.wait_for(
+        lambda: any(
+            "Resync requested by" in (c.params.get("text") or "")
+            and "succeeded" in (c.params.get("text") or "")
+            for c in slack.fake.of("chat.update")
+        ),
+        what="the resync of the thread's school, run to the end",
+    )
+    reply_in_thread(slack, STRANGER, thread, "rosterhub resync")
+    time.sleep(0.5)
+    assert (
+        len([p for p in slack.fake.posted() if "Resync requested by" in (p.get("text") or "")]) == 1
+    )
     assert not any(
         ln["text"].startswith("rosterhub") for ln in lines(client)
     )  # commands stay in Slack
@@ -162,10 +176,14 @@ def test_sync_my_accounts_now_approved_by_an_agent_shows_the_result(
         "Your accounts are synced: created 10, updated 0, deactivated 0, reactivated 0, "
         "unchanged 0, skipped 0."
     )
+    assert resync_requests.list_requests(slack.hub, status=None)[0].status == "approved"
     conversation = store.conversations(slack.hub, None)[0]
-    assert (
-        conversation.resync_request_id
-        == resync_requests.list_requests(slack.hub, status=None)[0].id
+    assert conversation.resync_request_id is None  # told: the window stops following it
+    told = [ln for ln in lines(client) if "synced" in ln["text"]]
+    assert len(told) == 1  # told once, however often the window asks
+    slack.fake.wait_posted(
+        lambda p: "Told the admin: Your accounts are synced" in (p.get("text") or ""),
+        "the thread told what the admin was told",
     )
 
 
