@@ -257,3 +257,26 @@ def test_a_file_from_someone_no_longer_an_admin_is_never_read(chat: Console) -> 
     assert "I haven't opened your file" in last.text
     with chat.hub.session() as session:
         assert session.scalar(select(func.count()).select_from(Upload)) == 0
+
+
+def test_new_lines_arrive_as_server_sent_events(
+    chat: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub.console import chat as routes
+
+    monkeypatch.setattr(routes, "STREAM_SECONDS", 1.5)
+    monkeypatch.setattr(routes, "POLL_SECONDS", 0.1)
+    client, csrf = signed_in(chat, chat.admin_a)
+    client.post("/console/chat/messages", data={"csrf_token": csrf, "text": "first"})
+    with client.stream("GET", "/console/chat/stream?after=0") as events:
+        assert events.headers["content-type"].startswith("text/event-stream")
+        body = "".join(events.iter_text())
+    assert body.startswith("retry: 1500")
+    assert "event: line" in body and '"text": "first"' in body
+    ids = [int(x.split(": ")[1]) for x in body.splitlines() if x.startswith("id: ")]
+    assert ids == sorted(ids) and len(ids) == len(set(ids))
+    with client.stream(
+        "GET", "/console/chat/stream", headers={"Last-Event-ID": str(ids[-1])}
+    ) as events:
+        again = "".join(events.iter_text())
+    assert "event: line" not in again  # resumes after the last line it saw
