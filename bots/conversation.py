@@ -226,7 +226,9 @@ class UploadConversation(UploadSteps):
         self._set(channel, person, st.AWAITING_FILE)
         return Outcome().say(
             texts.SEND_FILE,
-            attachment=Attachment(TEMPLATE_NAME, upload_seam.template(), "Accounts template"),
+            attachment=Attachment(
+                TEMPLATE_NAME, upload_seam.template(self.hub), "Accounts template"
+            ),
         )
 
     # -- helpers --------------------------------------------------------------------------

@@ -1,27 +1,33 @@
-"""The one place the chat dialogue reaches the spreadsheet upload service and its template.
+"""The one place the chat dialogue reaches the upload service (:mod:`hub.uploads`) and the
+registered upload format's template.
 
-Every chat surface goes through these few functions, so the service can move (or grow
-background applies) with one module to adapt.
+Every chat surface goes through these few functions, so the service can move (or grow) with
+one module to adapt.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from hub import uploads
 from hub.actors import Actor
 from hub.context import Hub
-from plugins.csv import uploads
-from plugins.csv.template import template_bytes
-from plugins.csv.uploads import UploadOutcome
+from hub.uploads import UploadOutcome
 
 PREVIEW_TTL = uploads.PREVIEW_TTL  # confirm enforces it; the dialogue words it
 APPLIED = uploads.APPLIED
 CANCELLED = uploads.CANCELLED
 EXPIRED = uploads.EXPIRED
 
+Progress = Callable[[int, int], None]
+"""Told ``(done, total)`` while an upload applies (the password work, then the write)."""
+
 __all__ = [
     "APPLIED",
     "CANCELLED",
     "EXPIRED",
     "PREVIEW_TTL",
+    "Progress",
     "UploadOutcome",
     "cancel",
     "confirm",
@@ -38,13 +44,15 @@ def preview(
     )
 
 
-def confirm(hub: Hub, *, upload_id: str, actor: Actor) -> UploadOutcome:
-    return uploads.confirm_upload(hub, upload_id=upload_id, actor=actor)
+def confirm(
+    hub: Hub, *, upload_id: str, actor: Actor, progress: Progress | None = None
+) -> UploadOutcome:
+    return uploads.confirm_upload(hub, upload_id=upload_id, actor=actor, report=progress)
 
 
 def cancel(hub: Hub, *, upload_id: str, actor: str) -> None:
     uploads.cancel_upload(hub, upload_id=upload_id, actor=actor)
 
 
-def template() -> bytes:
-    return template_bytes()
+def template(hub: Hub) -> bytes:
+    return uploads.upload_format(hub).template()

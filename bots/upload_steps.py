@@ -46,6 +46,7 @@ class UploadSteps:
 
     not_admin = texts.NOT_ADMIN
     not_admin_file = texts.NOT_ADMIN_FILE
+    progress: upload_seam.Progress | None = None  # told (done, total) while Confirm applies
 
     def __init__(self, hub: Hub, *, surface: str = "slack") -> None:
         self.hub = hub
@@ -155,7 +156,10 @@ class UploadSteps:
             return outcome.say(texts.NO_LONGER_ADMIN)
         try:
             applied = upload_seam.confirm(
-                self.hub, upload_id=upload_id, actor=self.uploader(person, schools)
+                self.hub,
+                upload_id=upload_id,
+                actor=self.uploader(person, schools),
+                progress=self.progress,
             )
         except HubError as exc:
             self._set(channel, person, st.AWAITING_FILE, clear_upload=True)

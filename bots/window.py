@@ -13,6 +13,7 @@ import logging
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 
 from bots import texts, upload_seam
@@ -236,8 +237,10 @@ class WindowDialogue:
         )
 
         def apply() -> None:
+            talk = self._talk(conversation)
+            talk.progress = _Progress(self.hub, conversation.id, key, name)
             try:
-                outcome = self._talk(conversation).on_choice(
+                outcome = talk.on_choice(
                     channel=_channel(conversation),
                     person=_person(conversation),
                     choice=CONFIRM,
@@ -305,6 +308,35 @@ class WindowDialogue:
                 )
             else:
                 window.tell_support(self.hub, conversation, f"Assistant: {reply.text}")
+
+
+class _Progress:
+    """The service's ``(done, total)`` as progress lines, a few a second at most."""
+
+    EVERY = 0.5
+
+    def __init__(self, hub: Hub, conversation_id: str, key: str, name: str) -> None:
+        self.hub = hub
+        self.conversation_id = conversation_id
+        self.key = key
+        self.name = name
+        self.last = 0.0
+        self.lock = threading.Lock()  # the service reports from its worker threads
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        with self.lock:
+            if now - self.last < self.EVERY and done < total:
+                return
+            self.last = now
+        store.add_line(
+            self.hub,
+            self.conversation_id,
+            author=store.ASSISTANT,
+            key=self.key,
+            text=f"Applying `{self.name}`: {done:,} of {total:,}…",
+            progress={"done": done, "total": total},
+        )
 
 
 def _channel(conversation: ChatConversation) -> str:
