@@ -17,6 +17,7 @@ from hub.api import (
     health,
     integrations,
     plugins,
+    rooms,
     runs,
     schools,
     template,
@@ -40,7 +41,17 @@ def api_router() -> APIRouter:
     router = APIRouter(
         prefix=API_PREFIX, responses=error_responses(401), dependencies=[Depends(plain_parameters)]
     )
-    for module in (plugins, schools, integrations, runs, accounts, uploads, template, tokens):
+    for module in (
+        plugins,
+        schools,
+        integrations,
+        runs,
+        accounts,
+        uploads,
+        template,
+        tokens,
+        rooms,
+    ):
         router.include_router(module.router)
     return router
 
@@ -117,6 +128,6 @@ def create_app(
         BodyLimit,
         max_bytes=MAX_BODY_BYTES,
         upload_max_bytes=MAX_UPLOAD_BODY_BYTES,
-        upload_suffix="/uploads",
+        upload_suffix=("/uploads", "/rooms/imports"),
     )
     return app

@@ -23,6 +23,7 @@ def router() -> APIRouter:
         home,
         integrations,
         requests,
+        rooms,
         runs,
         signin,
         static,
@@ -42,6 +43,7 @@ def router() -> APIRouter:
         google,
         runs,
         requests,
+        rooms,
     ):
         console.include_router(module.router, prefix=PREFIX)
     console.include_router(static.fallback, prefix=PREFIX)

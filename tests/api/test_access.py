@@ -33,6 +33,14 @@ EVERY_ROUTE = [
     ("GET", "/api/v1/tokens"),
     ("POST", "/api/v1/tokens"),
     ("DELETE", "/api/v1/tokens/{run}"),
+    ("GET", "/api/v1/schools/{school}/rooms"),
+    ("POST", "/api/v1/schools/{school}/rooms"),
+    ("POST", "/api/v1/schools/{school}/rooms/starter-pack"),
+    ("POST", "/api/v1/schools/{school}/rooms/imports"),
+    ("GET", "/api/v1/rooms/template.xlsx"),
+    ("GET", "/api/v1/rooms/{run}"),
+    ("PATCH", "/api/v1/rooms/{run}"),
+    ("DELETE", "/api/v1/rooms/{run}"),
 ]
 
 
