@@ -286,25 +286,6 @@ class ResyncRequest(SQLModel, table=True):
     run_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
-class ChatConversation(SQLModel, table=True):
-    """A school admin's conversation in the console's chat window (one per admin and school),
-    and its support thread when the chat app is set up."""
-
-    __table_args__ = (
-        UniqueConstraint("school_id", "account_id", name="uq_chatconversation_school_account"),
-    )
-
-    id: str = Field(default_factory=lambda: new_id("cht"), primary_key=True)
-    school_id: str = Field(foreign_key="school.id", index=True)
-    account_id: int = Field(foreign_key="account.id")
-    email: str = Field(max_length=320)
-    name: str = Field(default="", max_length=200)
-    slack_channel: str | None = Field(default=None, max_length=64)
-    slack_thread: str | None = Field(default=None, max_length=64, index=True)
-    resync_request_id: str | None = Field(default=None, max_length=64)
-    reported: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-
-
 class RoomFolder(SQLModel, table=True):
     """A folder of rooms (Restrooms, Classrooms …): its rooms take its color and icon.
     ``position`` orders folders and rooms outside folders together (the school's arrangement)."""
@@ -357,6 +338,47 @@ class Room(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
+class RoomTeacher(SQLModel, table=True):
+    """A teacher (or admin) account in a room: who sees the room's passes and approves them
+    when its restrictions say "teachers in room"."""
+
+    __table_args__ = (Index("ix_roomteacher_account", "account_id"),)
+
+    room_id: str = Field(foreign_key="room.id", primary_key=True)
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    position: int = Field(default=0)
+
+
+class RoomSetup(SQLModel, table=True):
+    """A school's rooms dashboard state: the starter pack ``added`` or ``dismissed`` (null:
+    still offered)."""
+
+    school_id: str = Field(foreign_key="school.id", primary_key=True)
+    starter_pack: str | None = Field(default=None, max_length=16)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ChatConversation(SQLModel, table=True):
+    """A school admin's conversation in the console's chat window (one per admin and school),
+    and its support thread when the chat app is set up."""
+
+    __table_args__ = (
+        UniqueConstraint("school_id", "account_id", name="uq_chatconversation_school_account"),
+    )
+
+    id: str = Field(default_factory=lambda: new_id("cht"), primary_key=True)
+    school_id: str = Field(foreign_key="school.id", index=True)
+    account_id: int = Field(foreign_key="account.id")
+    email: str = Field(max_length=320)
+    name: str = Field(default="", max_length=200)
+    slack_channel: str | None = Field(default=None, max_length=64)
+    slack_thread: str | None = Field(default=None, max_length=64, index=True)
+    resync_request_id: str | None = Field(default=None, max_length=64)
+    reported: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
 class ChatMessage(SQLModel, table=True):
     """One line of a chat conversation, stored as plain text (rendered escaped). ``author`` is
     ``assistant``, ``agent`` (with their first name) or ``admin``; ``key`` ties progress
@@ -393,23 +415,3 @@ class ChatFile(SQLModel, table=True):
     once: bool = Field(default=False)
     taken_at: datetime | None = _ts()
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
-
-
-class RoomTeacher(SQLModel, table=True):
-    """A teacher (or admin) account in a room: who sees the room's passes and approves them
-    when its restrictions say "teachers in room"."""
-
-    __table_args__ = (Index("ix_roomteacher_account", "account_id"),)
-
-    room_id: str = Field(foreign_key="room.id", primary_key=True)
-    account_id: int = Field(foreign_key="account.id", primary_key=True)
-    position: int = Field(default=0)
-
-
-class RoomSetup(SQLModel, table=True):
-    """A school's rooms dashboard state: the starter pack ``added`` or ``dismissed`` (null:
-    still offered)."""
-
-    school_id: str = Field(foreign_key="school.id", primary_key=True)
-    starter_pack: str | None = Field(default=None, max_length=16)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
