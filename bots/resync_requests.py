@@ -15,6 +15,7 @@ from bots import blocks
 from bots.commands import REFUSED, is_agent
 from bots.slack_files import slack_error
 from hub import resync_requests
+from hub.chat import store as chat_store
 from hub.context import Hub
 from hub.errors import HubError
 from hub.models import ResyncRequest, School
@@ -43,13 +44,25 @@ def request_blocks(text: str, request_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def chat_thread(hub: Hub, row: ResyncRequest, channel: str) -> str | None:
+    """The requester's chat window thread, where the request belongs when they have one."""
+    email = row.requested_by.removeprefix("console:")
+    conversation = chat_store.latest_for(hub, school_id=row.school_id, email=email)
+    if conversation is None or conversation.slack_channel != channel:
+        return None
+    return conversation.slack_thread
+
+
 def notifier(client: WebClient, channel: str) -> resync_requests.Notifier:
     """Posts each new request in ``channel``."""
 
-    def notify(_hub: Hub, row: ResyncRequest, school: School) -> None:
+    def notify(hub: Hub, row: ResyncRequest, school: School) -> None:
         text = request_text(row, school)
+        thread = chat_thread(hub, row, channel)
         try:
-            client.chat_postMessage(channel=channel, text=text, blocks=request_blocks(text, row.id))
+            client.chat_postMessage(
+                channel=channel, thread_ts=thread, text=text, blocks=request_blocks(text, row.id)
+            )
         except (SlackApiError, SlackRequestError) as exc:
             log.warning("could not post resync request %s: %s", row.id, slack_error(exc))
 

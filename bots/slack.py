@@ -22,7 +22,7 @@ from slack_bolt.adapter.starlette.handler import to_starlette_response
 from slack_sdk import WebClient
 from starlette.concurrency import run_in_threadpool
 
-from bots import commands, replays, resync_requests, slack_requests, uploads
+from bots import commands, handoff, replays, resync_requests, slack_requests, uploads
 from bots.conversation import UploadConversation
 from bots.slack_files import api_base
 from hub.context import Hub
@@ -57,6 +57,7 @@ def build_app(hub: Hub) -> App:
     app.middleware(_skip_timeout_retries)
     commands.register(app, hub=hub)
     resync_requests.register(app, hub=hub, client=client)
+    handoff.register(app, hub=hub, client=client)  # before the DM listener: first match runs
     uploads.register(app, hub=hub, conversation=UploadConversation(hub, surface="slack"))
     return app
 

@@ -20,6 +20,7 @@ from hub.context import Hub
 from hub.districts import integrations_feeding, links_of, refuse_link_keys
 from hub.errors import ConfigError, HubError, UsageError
 from hub.models import (
+    ChatFile,
     District,
     Integration,
     IntegrationLink,
@@ -378,6 +379,11 @@ def rotate_keys(hub: Hub, *, actor: str = "cli") -> int:
             assert upload.credentials is not None
             upload.credentials = hub.vault.rotate(upload.credentials)
             session.add(upload)
+            count += 1
+        for offered in session.exec(select(ChatFile).where(col(ChatFile.secret).is_not(None))):
+            assert offered.secret is not None  # passwords waiting in a chat window
+            offered.secret = hub.vault.rotate(offered.secret)
+            session.add(offered)
             count += 1
         audit.record(session, actor=actor, action="keys.rotate", count=count)
     return count

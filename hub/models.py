@@ -398,3 +398,62 @@ class RoomSetup(SQLModel, table=True):
     school_id: str = Field(foreign_key="school.id", primary_key=True)
     starter_pack: str | None = Field(default=None, max_length=16)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ChatConversation(SQLModel, table=True):
+    """A school admin's conversation in the console's chat window (one per admin and school),
+    and its support thread when the chat app is set up."""
+
+    __table_args__ = (
+        UniqueConstraint("school_id", "account_id", name="uq_chatconversation_school_account"),
+    )
+
+    id: str = Field(default_factory=lambda: new_id("cht"), primary_key=True)
+    school_id: str = Field(foreign_key="school.id", index=True)
+    account_id: int = Field(foreign_key="account.id")
+    email: str = Field(max_length=320)
+    name: str = Field(default="", max_length=200)
+    slack_channel: str | None = Field(default=None, max_length=64)
+    slack_thread: str | None = Field(default=None, max_length=64, index=True)
+    resync_request_id: str | None = Field(default=None, max_length=64)
+    reported: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ChatMessage(SQLModel, table=True):
+    """One line of a chat conversation, stored as plain text (rendered escaped). ``author`` is
+    ``assistant``, ``agent`` (with their first name) or ``admin``; ``key`` ties progress
+    lines together (the newest one with a key replaces the ones before it)."""
+
+    __table_args__ = (Index("ix_chatmessage_conversation_id_id", "conversation_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(foreign_key="chatconversation.id")
+    author: str = Field(max_length=16)
+    name: str = Field(default="", max_length=200)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    buttons: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    file_id: str | None = Field(default=None, max_length=64)
+    key: str | None = Field(default=None, max_length=64)
+    progress: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    answered: str | None = Field(default=None, max_length=200)
+    has_upload: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ChatFile(SQLModel, table=True):
+    """A file the assistant offers in the window (the template, a problems list, generated
+    passwords). ``once`` files (passwords) are Fernet-encrypted and deleted when downloaded."""
+
+    id: str = Field(default_factory=lambda: new_id("chf"), primary_key=True)
+    conversation_id: str = Field(foreign_key="chatconversation.id", index=True)
+    filename: str = Field(max_length=255)
+    title: str = Field(default="", max_length=255)
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    secret: str | None = Field(default=None, sa_column=Column(Text))
+    once: bool = Field(default=False)
+    taken_at: datetime | None = _ts()
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

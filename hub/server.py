@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from uvicorn.config import LOGGING_CONFIG
 
 from bots.slack import slack_routes
+from bots.window import window_surface
 from hub.api import RouterFactory, create_app
 from hub.context import Hub
 from hub.errors import HubError
@@ -31,9 +32,9 @@ from hub.service import STOP_TIMEOUT, Service, open_service_hub
 
 log = logging.getLogger(__name__)
 
-SURFACES: tuple[RouterFactory, ...] = (slack_routes,)
+SURFACES: tuple[RouterFactory, ...] = (window_surface, slack_routes)
 """Every surface besides the API, each mounted when it is configured (it answers None
-otherwise)."""
+otherwise; the console chat window's assistant has no routes of its own)."""
 
 
 def build_app(

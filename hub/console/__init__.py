@@ -17,6 +17,8 @@ def router() -> APIRouter:
     from hub.console import (
         accounts,
         bulk,
+        chat,
+        conversations,
         google,
         home,
         integrations,
@@ -35,6 +37,8 @@ def router() -> APIRouter:
         home,
         accounts,
         bulk,
+        chat,
+        conversations,
         integrations,
         google,
         runs,

@@ -18,6 +18,7 @@ fallback = APIRouter(route_class=ConsoleRoute)
 FILES = {
     "console.css": "text/css; charset=utf-8",
     "console.js": "text/javascript; charset=utf-8",
+    "chat.js": "text/javascript; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
 

@@ -158,7 +158,7 @@ def test_admin_conversation_yes_correct_sends_the_template(
     _wait_text(slack, "Are you looking to bulk upload accounts?")
     slack.press(ADMIN, ADMIN_DM, "Yes")
     _wait_text(slack, "You don't want to use Clever, ClassLink or Google instead?")
-    slack.press(ADMIN, ADMIN_DM, "Correct, a spreadsheet")
+    slack.press(ADMIN, ADMIN_DM, "Correct, I do not want to use those integrations")
     _wait_text(slack, "Here is the accounts template")
     shared = slack.fake.wait_for(lambda: slack.fake.shared_files(ADMIN_DM), what="the template")
     assert shared[0]["filename"] == "rosterhub-accounts-template.xlsx"

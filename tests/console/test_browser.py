@@ -312,7 +312,10 @@ def test_a_school_admin_searches_adds_and_bulk_adds_in_their_school_only(
 
     page.get_by_role("link", name="Done").click()
     page.get_by_role("button", name="Add").click()
-    page.get_by_role("link", name="Bulk add standard accounts").click()
+    page.get_by_role("link", name="Bulk add standard accounts").click()  # opens the chat window
+    page.get_by_role("region", name="Chat").get_by_role(
+        "link", name="Use the upload form instead"
+    ).click()
     bad = tmp_path / "students-bad.xlsx"
     bad.write_bytes(_workbook([["not-an-email", "Ann", "Able", ""]]))
     page.get_by_label("Accounts spreadsheet").set_input_files(str(bad))
