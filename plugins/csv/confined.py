@@ -19,7 +19,6 @@ of starting a forkserver and its imports for one parse (the rooms import).
 
 from __future__ import annotations
 
-import gc
 import io
 import logging
 import multiprocessing
@@ -127,17 +126,12 @@ def _run_child(
         name="rosterhub-parse",
         daemon=True,
     )
-    if fork_self:
-        gc.freeze()  # the child's collections then skip every object it inherits (no copying)
     try:
         child.start()
     except OSError as exc:  # no forkserver, no memory for a process ...
         receive.close()
         send.close()
         raise Failed(CRASH, f"the reader could not start ({type(exc).__name__})") from None
-    finally:
-        if fork_self:
-            gc.unfreeze()
     send.close()  # the child holds the only writer: its death is an end of file here
     timed_out = False
     try:

@@ -69,9 +69,7 @@ def read_workbook(content: bytes, *, filename: str) -> Workbook:
     """Read every accounts table in ``content``. Raises :class:`UnreadableFile` when the file
     is not a spreadsheet, too big, reaches too far, cannot be parsed within the ceilings, or
     has no table of accounts at all."""
-    # pandas and calamine are loaded here already (this module imports them): a one-shot
-    # command forks itself for the child rather than starting a forkserver to import them again.
-    book: Workbook = parse_confined(parse, content, filename=filename, fork_when_alone=True)
+    book: Workbook = parse_confined(parse, content, filename=filename)
     rows = sum(len(sheet.data) for sheet in book.sheets)
     if rows > limits.MAX_ROWS:
         msg = f"the file has {rows:,} rows of accounts; at most {limits.MAX_ROWS:,} can be imported at once, so split it into smaller files"
