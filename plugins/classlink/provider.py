@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from hub.errors import ConfigError, CursorExpired, ProviderError
 from hub.provider import CheckResult, Provider, ProviderSettings, Sandbox, Source
 from hub.roster import Cursor, Item, LinkedItem, RosterRecord, Routed, Skip, normalize_email
-from plugins.classlink.client import OneRosterClient
 from plugins.classlink.mapping import external_id, map_user, user_orgs
 from plugins.classlink.settings import ClassLinkSettings
+
+if TYPE_CHECKING:
+    from plugins.classlink.client import OneRosterClient
 
 CURSOR_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 CLOCK_MARGIN = timedelta(minutes=2)
@@ -53,6 +55,9 @@ class OneRosterProvider(Provider):
     @property
     def client(self) -> OneRosterClient:
         if self._client is None:
+            # deferred for start-up: registering the plugin need not load httpx
+            from plugins.classlink.client import OneRosterClient
+
             self._client = OneRosterClient(self.config)
         return self._client
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import httpx
 from pydantic import BeforeValidator, Field, SecretStr, field_validator
 
 from hub.provider import DESTINATION, ProviderSettings, split_list
@@ -20,6 +19,8 @@ MAX_PAGE_SIZE = 10_000
 def _base_url(value: str) -> str:
     """A OneRoster service root such as ``https://x-ca-v2.oneroster.com/ims/oneroster/v1p1``;
     the trailing slash is dropped so paths join the same way whatever was pasted."""
+    import httpx  # deferred for start-up: registering the plugin need not load httpx
+
     try:
         url = httpx.URL(value)
     except (httpx.InvalidURL, TypeError):

@@ -14,6 +14,7 @@ import httpx
 from hub.errors import CursorExpired, ProviderError
 from hub.http import HttpClient, Pages
 from hub.scrub import Scrubber
+from plugins.clever.mapping import unwrap
 
 T = TypeVar("T")
 
@@ -175,11 +176,3 @@ def _position(link: str, defaults: dict[str, str]) -> str:
         params.setdefault(key, value)
     query = str(httpx.QueryParams(sorted(params.items())))
     return f"{url.path}?{query}" if query else url.path
-
-
-def unwrap(item: Any) -> dict[str, Any]:
-    """``{"data": {...}, "uri": ...}`` -> the object."""
-    if isinstance(item, dict) and isinstance(item.get("data"), dict):
-        return item["data"]
-    msg = "Clever sent a list item that is not an object envelope"
-    raise ProviderError(msg)

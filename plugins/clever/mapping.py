@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hub.errors import ProviderError
 from hub.roster import ADMIN, STUDENT, TEACHER, RosterRecord, Routed, Skip, normalize_email
 
 _ROLE_KEYS = (
@@ -188,3 +189,11 @@ def _names(user: Mapping[str, Any]) -> tuple[str, str]:
         first.strip() if isinstance(first, str) else "",
         last.strip() if isinstance(last, str) else "",
     )
+
+
+def unwrap(item: Any) -> dict[str, Any]:
+    """``{"data": {...}, "uri": ...}`` -> the object."""
+    if isinstance(item, dict) and isinstance(item.get("data"), dict):
+        return item["data"]
+    msg = "Clever sent a list item that is not an object envelope"
+    raise ProviderError(msg)

@@ -4,16 +4,18 @@ changes recorded in Clever's events since the last run."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from hub.errors import ConfigError, CursorExpired, ProviderError
 from hub.provider import CheckResult, Provider, ProviderSettings, Sandbox, Source
 from hub.roster import Cursor, Item, LinkedItem, RosterRecord, Skip
-from plugins.clever.client import CleverClient, unwrap
-from plugins.clever.mapping import DistrictMapping, UserMapping
+from plugins.clever.mapping import DistrictMapping, UserMapping, unwrap
 from plugins.clever.settings import CleverSettings
+
+if TYPE_CHECKING:
+    import httpx
+
+    from plugins.clever.client import CleverClient
 
 USER_EVENTS = ("users.created", "users.updated", "users.deleted")
 
@@ -41,6 +43,9 @@ class CleverProvider(Provider):
     @property
     def client(self) -> CleverClient:
         if self._client is None:
+            # deferred for start-up: registering the plugin need not load httpx
+            from plugins.clever.client import CleverClient
+
             self._client = CleverClient(
                 self.config.base_url,
                 token=self.config.token.get_secret_value(),
