@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from hub.actors import Actor
 from hub.context import Hub
 from hub.errors import UsageError
-from hub.models import Integration, Run, School
+from hub.models import Integration, Run, School, Upload
 from hub.tokens import DISTRICT_IT, SCHOOL_ADMIN, SUPPORT
 
 WRITERS = (DISTRICT_IT,)
@@ -118,3 +118,18 @@ def visible_run(hub: Hub, principal: Principal, run_id: str) -> Run:
     if run is None or not principal.sees_school(school_id):
         raise _unknown(kind="run", ref=run_id)
     return run
+
+
+def visible_upload(hub: Hub, principal: Principal, upload_id: str) -> Upload:
+    with hub.session() as session:
+        upload = session.get(Upload, upload_id)
+    if upload is None or not principal.sees_school(upload.school_id):
+        raise _unknown(kind="upload", ref=upload_id)
+    return upload
+
+
+def visible_change_set(hub: Hub, principal: Principal, ref: str) -> str:
+    """A run or an upload the principal sees (what undo takes), by its id."""
+    if ref.startswith("upl_"):
+        return visible_upload(hub, principal, ref).id
+    return visible_run(hub, principal, ref).id

@@ -38,6 +38,8 @@ MEMBERSHIP_COLUMNS = (
     "source",
     "external_id",
     "record_hash",
+    "origin",
+    "changed_by",
     "created_at",
     "updated_at",
 )

@@ -24,15 +24,25 @@ from hub.bulk import (
     insert_returning,
     membership_table,
 )
+from hub.engine.changes import recorded
 from hub.engine.plan import Plan
 from hub.engine.stale import StalePlan, drop_stale
 from hub.models import ACTIVE, DEACTIVATED, utcnow
 
 
 def apply_plan(
-    conn: Connection, plan: Plan, *, now: datetime | None = None, guard: bool = False
+    conn: Connection,
+    plan: Plan,
+    *,
+    now: datetime | None = None,
+    guard: bool = False,
+    change_set: str | None = None,
 ) -> None:
     """Write a plan with bulk statements in the caller's transaction.
+
+    ``change_set`` (the run's id) records, in the same transaction, every row's values from
+    before the write (:mod:`hub.engine.changes`), for explain and undo, and stamps the rows
+    written with it.
 
     ``guard=True`` (approving a held run) first re-reads every row the plan touches; if any of
     them moved on since planning (a newer sync, an upload, a change by hand) it raises
@@ -44,12 +54,21 @@ def apply_plan(
         stale = drop_stale(conn, plan)
         if stale:
             raise StalePlan(stale)
+    changed = [r.membership_id for r in plan.deactivations]
+    changed += [r.membership_id for r in plan.membership_updates]
+    accounts = [r.account_id for r in plan.account_updates]
+    accounts += [r.account_id for r in plan.password_restores]
+    with recorded(conn, change_set, now=now, memberships=changed, accounts=accounts):
+        _write(conn, plan, now, change_set)
+
+
+def _write(conn: Connection, plan: Plan, now: datetime, change_set: str | None) -> None:
     m, a = membership_table, account_table
     if plan.deactivations:
         stmt = (
             update(m)
             .where(m.c.id.in_(bindparam("ids", expanding=True)))
-            .values(status=DEACTIVATED, updated_at=now)
+            .values(status=DEACTIVATED, changed_by=change_set, updated_at=now)
         )
         for d_part in chunks(plan.deactivations, LOOKUP_CHUNK):
             conn.execute(stmt, {"ids": [row.membership_id for row in d_part]})
@@ -77,34 +96,18 @@ def apply_plan(
                     for r in a_part
                 ],
             )
-    if plan.membership_updates:
+    if plan.password_restores:
         stmt = (
-            update(m)
-            .where(m.c.id == bindparam("b_id"))
-            .values(
-                external_id=bindparam("b_ext"),
-                roles=bindparam("b_roles"),
-                record_hash=bindparam("b_hash"),
-                status=bindparam("b_status"),
-                updated_at=now,
-            )
+            update(a)
+            .where(a.c.id == bindparam("b_id"))
+            .values(password_hash=bindparam("b_password"), updated_at=now)
         )
-        for m_part in chunks(plan.membership_updates, WRITE_CHUNK):
-            conn.execute(
-                stmt,
-                [
-                    {
-                        "b_id": r.membership_id,
-                        "b_ext": r.external_id,
-                        "b_roles": r.roles,
-                        "b_hash": r.hash,
-                        "b_status": r.status,
-                    }
-                    for r in m_part
-                ],
-            )
+        rows = [{"b_id": r.account_id, "b_password": r.password_hash} for r in plan.password_restores]
+        conn.execute(stmt, rows)
+    if plan.membership_updates:
+        _update_memberships(conn, plan, now, change_set)
     if plan.new_accounts:
-        _insert_new_accounts(conn, plan, now)
+        _insert_new_accounts(conn, plan, now, change_set)
     if plan.links:
         stamp = bulk.timestamp(conn, now)
         insert_many(
@@ -112,14 +115,58 @@ def apply_plan(
             membership_table,
             MEMBERSHIP_COLUMNS,
             [
-                _membership_row(plan, r.account_id, r.external_id, r.roles, r.hash, stamp)
+                _membership_row(plan, r.account_id, r.external_id, r.roles, r.hash, r.origin, change_set, stamp)
                 for r in plan.links
             ],
         )
 
 
+def _update_memberships(
+    conn: Connection, plan: Plan, now: datetime, change_set: str | None
+) -> None:
+    """Changed memberships; those whose provenance is unchanged (origin None) keep it."""
+    m = membership_table
+    values: dict[str, Any] = {
+        "external_id": bindparam("b_ext"),
+        "roles": bindparam("b_roles"),
+        "record_hash": bindparam("b_hash"),
+        "status": bindparam("b_status"),
+        "changed_by": change_set,
+        "updated_at": now,
+    }
+    keep = update(m).where(m.c.id == bindparam("b_id")).values(**values)
+    replace = update(m).where(m.c.id == bindparam("b_id")).values(
+        **values, origin=bindparam("b_origin")
+    )
+    for m_part in chunks(plan.membership_updates, WRITE_CHUNK):
+        kept = [r for r in m_part if r.origin is None]
+        for stmt, rows in ((keep, kept), (replace, [r for r in m_part if r.origin is not None])):
+            if rows:
+                conn.execute(
+                    stmt,
+                    [
+                        {
+                            "b_id": r.membership_id,
+                            "b_ext": r.external_id,
+                            "b_roles": r.roles,
+                            "b_hash": r.hash,
+                            "b_status": r.status,
+                            "b_origin": r.origin,
+                        }
+                        for r in rows
+                    ],
+                )
+
+
 def _membership_row(
-    plan: Plan, account_id: int, external_id: str, roles: str, digest: str, stamp: Any
+    plan: Plan,
+    account_id: int,
+    external_id: str,
+    roles: str,
+    digest: str,
+    origin: str,
+    change_set: str | None,
+    stamp: Any,
 ) -> tuple[Any, ...]:
     """A new membership in :data:`hub.bulk.MEMBERSHIP_COLUMNS` order."""
     return (
@@ -131,12 +178,16 @@ def _membership_row(
         plan.source,
         external_id,
         digest,
+        origin or None,
+        change_set,
         stamp,
         stamp,
     )
 
 
-def _insert_new_accounts(conn: Connection, plan: Plan, now: datetime) -> None:
+def _insert_new_accounts(
+    conn: Connection, plan: Plan, now: datetime, change_set: str | None
+) -> None:
     stamp = bulk.timestamp(conn, now)
     rows = [(r.email, r.first_name, r.last_name, None, stamp, stamp) for r in plan.new_accounts]
     ids = {
@@ -150,7 +201,9 @@ def _insert_new_accounts(conn: Connection, plan: Plan, now: datetime) -> None:
         membership_table,
         MEMBERSHIP_COLUMNS,
         [
-            _membership_row(plan, ids[r.email], r.external_id, r.roles, r.hash, stamp)
+            _membership_row(
+                plan, ids[r.email], r.external_id, r.roles, r.hash, r.origin, change_set, stamp
+            )
             for r in plan.new_accounts
         ],
     )

@@ -10,7 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from hashlib import blake2b
 
-from hub.roster import ADMIN, ROLES, STAFF_ROLES, STUDENT, TEACHER, RosterRecord, normalize_email
+from hub.roster import (
+    ADMIN,
+    ROLES,
+    STAFF_ROLES,
+    STUDENT,
+    TEACHER,
+    RosterRecord,
+    normalize_email,
+    origin_text,
+)
 from hub.text import control_problem, has_control
 
 _KNOWN_ROLES = frozenset(ROLES)
@@ -27,6 +36,11 @@ class Mapped:
     roles: str
     active: bool
     hash: str
+    origin: str = ""
+    """Where each role came from (:func:`hub.roster.origin_text`), kept on the membership for explain."""
+
+
+IMPLIED = "admin implies teacher (admin_implies_teacher=true)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +66,7 @@ class RoleMapper:
     def __init__(self, *, admin_implies_teacher: bool = True) -> None:
         self.admin_implies_teacher = admin_implies_teacher
         self._roles: dict[frozenset[str], str | Rejected] = {}
+        self._origins: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
 
     def roles(self, provider_roles: frozenset[str]) -> str | Rejected:
         """The stored roles text for a provider role set, or why it cannot be used."""
@@ -75,6 +90,23 @@ class RoleMapper:
                 conflict=True,
             )
         return ",".join(sorted(roles))
+
+    def origin(self, roles: str, why: tuple[tuple[str, str], ...]) -> str:
+        """The provenance text of a stored role set from the provider's reasons (a roster
+        repeats a handful of them, so each is built once)."""
+        key = (roles, why)
+        found = self._origins.get(key)
+        if found is None:
+            held = roles.split(",") if roles else []
+            reasons: dict[str, list[str]] = {role: [] for role in held}
+            for role, reason in why:
+                if role in reasons and reason not in reasons[role]:
+                    reasons[role].append(reason)
+            if TEACHER in reasons and ADMIN in reasons and not reasons[TEACHER]:
+                reasons[TEACHER].append(IMPLIED)
+            found = origin_text(reasons)
+            self._origins[key] = found
+        return found
 
     def map(self, record: RosterRecord) -> Mapped | Rejected:
         """Normalize one record. Inactive records are mapped too (they carry what is known);
@@ -106,6 +138,7 @@ class RoleMapper:
             hash=record_hash(
                 email=email, first_name=first, last_name=last, roles=roles, active=record.active
             ),
+            origin=self.origin(roles, record.why),
         )
 
 

@@ -156,7 +156,7 @@ class Planner:
                     MembershipUpdate(
                         mid, aid, ext, mapped.roles, mapped.hash, ACTIVE, digest, status
                     )
-                )
+                )  # the same record: its origin is already stored
                 counts["reactivated"] += 1
             return
         if mapped.email != email:
@@ -234,7 +234,15 @@ class Planner:
             )
         plan.membership_updates.append(
             MembershipUpdate(
-                mid, aid, mapped.external_id, mapped.roles, mapped.hash, ACTIVE, digest, status
+                mid,
+                aid,
+                mapped.external_id,
+                mapped.roles,
+                mapped.hash,
+                ACTIVE,
+                digest,
+                status,
+                mapped.origin,
             )
         )
         plan.counts["reactivated" if status != ACTIVE else "updated"] += 1
@@ -262,6 +270,7 @@ class Planner:
                             mapped.last_name,
                             mapped.roles,
                             mapped.hash,
+                            mapped.origin,
                         ),
                     )
                 )
@@ -269,7 +278,13 @@ class Planner:
                 continue
             if hit.membership_id is None:
                 plan.links.append(
-                    Link(hit.account_id, mapped.external_id, mapped.roles, mapped.hash)
+                    Link(
+                        hit.account_id,
+                        mapped.external_id,
+                        mapped.roles,
+                        mapped.hash,
+                        mapped.origin,
+                    )
                 )
                 counts["created"] += 1
                 continue

@@ -33,11 +33,20 @@ class UserMapping:
     def roles_of(self, user: Mapping[str, Any]) -> tuple[frozenset[str], tuple[str, ...]]:
         """The hub roles and Clever school ids of a user, counting only roles held at a
         selected school (or district-wide)."""
+        roles, schools, _why = self.explained(user)
+        return roles, schools
+
+    def explained(
+        self, user: Mapping[str, Any]
+    ) -> tuple[frozenset[str], tuple[str, ...], tuple[tuple[str, str], ...]]:
+        """:meth:`roles_of` with where each hub role came from (the Clever role, and the
+        setting that mapped it)."""
         roles = user.get("roles")
         if not isinstance(roles, dict):
-            return frozenset(), ()
+            return frozenset(), (), ()
         selected = self.schools
         hub_roles: set[str] = set()
+        why: list[tuple[str, str]] = []
         schools: list[str] = []
         for key, hub_role in _ROLE_KEYS:
             info = roles.get(key)
@@ -46,14 +55,17 @@ class UserMapping:
             held_at = _schools(info)
             if key == "district_admin":
                 hub_roles.add(ADMIN)
+                why.append((ADMIN, "Clever role district_admin"))
                 continue
             if selected and selected.isdisjoint(held_at):
                 continue
-            hub_roles.add(self.staff_role if key == "staff" else hub_role)
+            role = self.staff_role if key == "staff" else hub_role
+            hub_roles.add(role)
+            why.append((role, _reason(key, role, held_at)))
             for school in held_at:
                 if school not in schools:
                     schools.append(school)
-        return frozenset(hub_roles), tuple(schools)
+        return frozenset(hub_roles), tuple(schools), tuple(why)
 
     def record(self, user: Mapping[str, Any]) -> RosterRecord | Skip | None:
         """A current user: a record, a Skip (unusable), or None (not a person of this
@@ -61,7 +73,7 @@ class UserMapping:
         user_id = user.get("id")
         if not isinstance(user_id, str) or not user_id:
             return Skip("Clever sent a user without an id")
-        roles, schools = self.roles_of(user)
+        roles, schools, why = self.explained(user)
         if not roles:
             return None
         email = _email(user)
@@ -75,6 +87,7 @@ class UserMapping:
             last_name=last,
             roles=roles,
             schools=schools,
+            why=why,
         )
 
     def gone(self, user: Mapping[str, Any]) -> RosterRecord | None:
@@ -93,6 +106,13 @@ class UserMapping:
             schools=schools,
             active=False,
         )
+
+
+def _reason(key: str, role: str, held_at: list[str]) -> str:
+    at = f" at Clever school {', '.join(held_at)}" if held_at else ""
+    if key == "staff":
+        return f"Clever role staff{at}, mapped to {role} by staff_role={role}"
+    return f"Clever role {key}{at}"
 
 
 def _schools(info: dict[str, Any]) -> list[str]:

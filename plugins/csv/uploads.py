@@ -42,10 +42,11 @@ from hub.bulk import (
 )
 from hub.cells import csv_bytes
 from hub.context import Hub
+from hub.engine.changes import recorded
 from hub.errors import HubError, UsageError
 from hub.models import ACTIVE, CSV, Account, Membership, School, Upload, utcnow
 from hub.passwords import generate_password, hash_password, verify_password
-from hub.roster import roles_text
+from hub.roster import origin_text, roles_list, roles_text
 from hub.schools import get_school
 from plugins.csv.layout import ADDITIONAL_SCHOOLS, EMAIL, PASSWORD, SHEETS
 from plugins.csv.reader import Issue, source_name
@@ -342,12 +343,24 @@ class _Plan:
     now: datetime = field(default_factory=utcnow)
     # (email, first name, last name, password hash)
     new_accounts: list[tuple[str, str, str, str | None]] = field(default_factory=list)
-    # (email, account id or None when the account is new too, school id, roles)
-    new_memberships: list[tuple[str, int | None, str, str]] = field(default_factory=list)
+    # (email, account id or None when the account is new too, school id, roles, origin)
+    new_memberships: list[tuple[str, int | None, str, str, str]] = field(default_factory=list)
     name_updates: list[dict[str, Any]] = field(default_factory=list)
     password_updates: list[dict[str, Any]] = field(default_factory=list)
     membership_updates: list[dict[str, Any]] = field(default_factory=list)
     credentials: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    change_set: str | None = None
+    """The upload's id: what the write changes is recorded under it (explain, undo)."""
+
+
+def _origin(person: Person, roles: str) -> str:
+    """Where an uploaded person's roles come from: the sheet and row (the upload is the
+    change set that wrote it)."""
+    where = f"{person.sheet} sheet, row {person.row}"
+    why = {role: [where] for role in roles_list(roles)}
+    if person.role_sheet == "Admin" and "teacher" in why:
+        why["teacher"] = [f"{where} (the Admin sheet means admin and teacher)"]
+    return origin_text(why)
 
 
 def _make_plan(
@@ -369,6 +382,7 @@ def _make_plan(
     for person in people:
         email = person.email
         roles = roles_text(SHEETS[person.role_sheet])
+        origin = _origin(person, roles)
         targets = [
             school.id,
             *(school_ids[n] for n in person.schools if school_ids[n] != school.id),
@@ -397,7 +411,7 @@ def _make_plan(
                 (email, person.first_name, person.last_name, passwords.settled.get(job) or None)
             )
             for sid in targets:
-                plan.new_memberships.append((email, None, sid, roles))
+                plan.new_memberships.append((email, None, sid, roles, origin))
             plan.counts["created"] += 1
             if generated:
                 plan.counts["passwords_generated"] += 1
@@ -448,7 +462,7 @@ def _make_plan(
         for sid in targets:
             member = snapshot.memberships.get((account.id, sid))
             if member is None:
-                plan.new_memberships.append((email, account.id, sid, roles))
+                plan.new_memberships.append((email, account.id, sid, roles, origin))
                 changed = changed or sid != school.id
             elif member.integration_id is not None:
                 plan.warnings.append(
@@ -461,7 +475,13 @@ def _make_plan(
                 )
             elif member.roles != roles or member.status != ACTIVE:
                 plan.membership_updates.append(
-                    {"b_id": member.id, "b_roles": roles, "b_status": ACTIVE, "b_at": now}
+                    {
+                        "b_id": member.id,
+                        "b_roles": roles,
+                        "b_status": ACTIVE,
+                        "b_origin": origin,
+                        "b_at": now,
+                    }
                 )
                 changed = True
         if here is None:
@@ -547,6 +567,7 @@ def _apply(
             # ... then the plan again from a fresh read, reusing that work (only accounts
             # added meanwhile by someone else need any more).
             plan = _plan_in(session, people, school, school_ids, passwords, actor)
+            plan.change_set = upload.id
             _write(session, plan)
             upload.status = APPLIED
             upload.counts = dict(plan.counts)
@@ -580,6 +601,16 @@ def _apply(
 
 
 def _write(session: Session, plan: _Plan) -> None:
+    """The plan as bulk statements, with what they change recorded for explain and undo."""
+    changed = [u["b_id"] for u in plan.membership_updates]
+    accounts = [u["b_id"] for u in (*plan.name_updates, *plan.password_updates)]
+    with recorded(
+        session.connection(), plan.change_set, now=plan.now, memberships=changed, accounts=accounts
+    ):
+        _statements(session, plan)
+
+
+def _statements(session: Session, plan: _Plan) -> None:
     """The plan as bulk statements (one executemany each), inside the caller's transaction."""
     conn = session.connection()
     stamp = timestamp(conn, plan.now)
@@ -622,10 +653,12 @@ def _write(session: Session, plan: _Plan) -> None:
                     CSV,
                     None,  # external_id
                     None,  # record_hash
+                    origin,
+                    plan.change_set,
                     stamp,
                     stamp,
                 )
-                for email, aid, sid, roles in plan.new_memberships
+                for email, aid, sid, roles, origin in plan.new_memberships
             ],
         )
     if plan.membership_updates:
@@ -635,6 +668,8 @@ def _write(session: Session, plan: _Plan) -> None:
             .values(
                 roles=bindparam("b_roles"),
                 status=bindparam("b_status"),
+                origin=bindparam("b_origin"),
+                changed_by=plan.change_set,
                 updated_at=bindparam("b_at"),
             ),
             plan.membership_updates,

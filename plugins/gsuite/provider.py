@@ -83,7 +83,7 @@ class GoogleProvider(Provider):
     def _item(user: dict[str, Any], selection: Selection) -> Item | None:
         user_id = str(user.get("id") or "")
         ou = str(user.get("orgUnitPath") or "/")
-        roles = selection.roles(user_id, ou)
+        roles, why = selection.explained(user_id, ou)
         if not roles:
             return None
         email = normalize_email(user.get("primaryEmail"))
@@ -104,6 +104,7 @@ class GoogleProvider(Provider):
             roles=roles,
             schools=(ou,),
             active=not (user.get("suspended") or user.get("archived")),
+            why=why,
         )
 
     # -- what a district IT person sees ---------------------------------------------------

@@ -84,6 +84,22 @@ class Selection:
     def roles(self, user_id: str, ou: str) -> frozenset[str]:
         return frozenset(rule.role for rule in self.matching(user_id, ou))
 
+    def explained(
+        self, user_id: str, ou: str
+    ) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
+        """The roles, with the OU or group (and the setting naming it) behind each."""
+        rules = self.matching(user_id, ou)
+        why = tuple(
+            (
+                rule.role,
+                f"in OU {ou} (under {rule.path}, {rule.setting})"
+                if isinstance(rule, OuRule)
+                else f"member of group {rule.group} ({rule.setting})",
+            )
+            for rule in rules
+        )
+        return frozenset(rule.role for rule in rules), why
+
 
 def load_selection(client: DirectoryClient, settings: GoogleSettings) -> Selection:
     """Check the configured OUs exist and read the configured groups' members."""
