@@ -120,8 +120,9 @@ def _undo_upload(hub: Hub, upload_id: str, *, actor: Actor, force: bool) -> Uplo
             raise UndoConflicts(upload.id, found)
         reason = hold_reason(plan, max_deactivate_percent=UPLOAD_SAFEGUARD_PERCENT)
         if reason and not force:
-            msg = f"undo of upload '{upload.id}' {reason.removeprefix('held ')}; undo with --force"
-            raise ConflictError(msg.replace("approve the run to apply it", "it was not applied"))
+            why = reason.partition(": ")[2].partition(";")[0]
+            msg = f"undo of upload '{upload.id}' not applied: it {why}; undo with --force"
+            raise ConflictError(msg)
         session.add(record)
         session.flush()
         apply_plan(conn, plan, now=utcnow(), change_set=record.id)
@@ -156,3 +157,16 @@ def _upload_counts(counts: dict[str, int]) -> dict[str, int]:
 
 def _line(email: str | None, message: str) -> str:
     return f"{email}: {message}" if email else message
+
+
+def upload_json(upload: Upload) -> dict[str, Any]:
+    """An upload's undo as the CLI and the API answer it: its id (itself undoable), the
+    upload it put back, and run-style counts."""
+    return {
+        "id": upload.id,
+        "undoes": upload.filename.removeprefix("undo of "),
+        "school_id": upload.school_id,
+        "status": upload.status,
+        "counts": dict(upload.counts),
+        "issues": [w["message"] for w in upload.warnings],
+    }

@@ -7,7 +7,16 @@ errors to exit codes, :mod:`hub.cli.output` how results are printed.
 from __future__ import annotations
 
 # Each module registers its commands on the root app when imported.
-from hub.cli import accounts, admin, integrations, runs, schools, service, staff  # noqa: F401
+from hub.cli import (  # noqa: F401
+    accounts,
+    admin,
+    explain,
+    integrations,
+    runs,
+    schools,
+    service,
+    staff,
+)
 from hub.cli.app import app
 
 
