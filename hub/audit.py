@@ -3,12 +3,13 @@ read back per school (``rosterhub audit``, the console's Audit page)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from hub.models import AuditEvent, Integration, iso
+from hub.errors import UsageError
+from hub.models import AuditEvent, Integration, Run, Upload, iso
 
 MAX_EVENTS = 1000
 
@@ -19,20 +20,38 @@ def record(
     """Add an audit event to ``session`` (committed with the change it describes).
 
     ``detail`` must hold no secrets or passwords: names of settings, counts and ids only. The
-    event's school is ``school_id`` when given, else the school of ``integration_id``."""
-    school_id = detail.get("school_id")
-    if school_id is None and detail.get("integration_id"):
-        integration = session.get(Integration, detail["integration_id"])
-        school_id = integration.school_id if integration is not None else None
+    event's school is ``school_id`` when given, else that of ``integration_id`` or of the
+    target (an integration, run or upload)."""
+    school_id = _school_of(session, detail.get("school_id"), detail.get("integration_id"), target)
     session.add(
         AuditEvent(
             actor=actor,
             action=action,
             target=target,
-            school_id=school_id if isinstance(school_id, str) else None,
+            school_id=school_id,
             detail=detail,
         )
     )
+
+
+def _school_of(
+    session: Session, school_id: Any, integration_id: Any, target: str | None
+) -> str | None:
+    if isinstance(school_id, str):
+        return school_id
+    ref = integration_id if isinstance(integration_id, str) else target
+    if ref is None:
+        return None
+    if ref.startswith("run_"):
+        run = session.get(Run, ref)
+        ref = run.integration_id if run is not None else None
+    if ref is not None and ref.startswith("int_"):
+        integration = session.get(Integration, ref)
+        return integration.school_id if integration is not None else None
+    if ref is not None and ref.startswith("upl_"):
+        upload = session.get(Upload, ref)
+        return upload.school_id if upload is not None else None
+    return None
 
 
 def events(
@@ -61,3 +80,13 @@ def event_json(event: AuditEvent) -> dict[str, Any]:
         "target": event.target,
         "detail": dict(event.detail or {}),
     }
+
+
+def parse_since(text: str) -> datetime:
+    """``--since`` / ``?since=``: an ISO-8601 time (UTC when it names no zone)."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        msg = f"since '{text}' is not an ISO-8601 time (e.g. 2026-12-01T00:00:00Z)"
+        raise UsageError(msg) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from hub import __version__, limits
 from hub.api import (
     accounts,
+    audit,
     health,
     integrations,
     plugins,
@@ -40,7 +41,17 @@ def api_router() -> APIRouter:
     router = APIRouter(
         prefix=API_PREFIX, responses=error_responses(401), dependencies=[Depends(plain_parameters)]
     )
-    for module in (plugins, schools, integrations, runs, accounts, uploads, template, tokens):
+    for module in (
+        plugins,
+        schools,
+        integrations,
+        runs,
+        accounts,
+        uploads,
+        template,
+        tokens,
+        audit,
+    ):
         router.include_router(module.router)
     return router
 

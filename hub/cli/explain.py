@@ -3,7 +3,6 @@ questions support is asked most, and who did what."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -16,7 +15,6 @@ from hub.cli.app import app
 from hub.cli.output import USAGE, JsonFlag, emit, print_json, stderr_console, table
 from hub.cli.runs import _finish, runs_app
 from hub.cli.runtime import actor, cli_hub
-from hub.errors import UsageError
 from hub.explain import explain as explain_account
 
 
@@ -104,7 +102,7 @@ def audit_(
     json_mode: JsonFlag = False,
 ) -> None:
     """Who did what: syncs, approvals, discards, undos, uploads, invites, tokens, settings."""
-    moment = parse_since(since) if since else None
+    moment = audit.parse_since(since) if since else None
     with cli_hub() as hub:
         ids = frozenset({schools.resolve_school(hub, school).id}) if school else None
         with hub.session() as session:
@@ -122,12 +120,3 @@ def audit_(
             else "Nothing recorded."
         ),
     )
-
-
-def parse_since(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        msg = f"--since '{text}' is not an ISO-8601 time (e.g. 2026-12-01T00:00:00Z)"
-        raise UsageError(msg) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -102,7 +102,9 @@ def _write(conn: Connection, plan: Plan, now: datetime, change_set: str | None) 
             .where(a.c.id == bindparam("b_id"))
             .values(password_hash=bindparam("b_password"), updated_at=now)
         )
-        rows = [{"b_id": r.account_id, "b_password": r.password_hash} for r in plan.password_restores]
+        rows = [
+            {"b_id": r.account_id, "b_password": r.password_hash} for r in plan.password_restores
+        ]
         conn.execute(stmt, rows)
     if plan.membership_updates:
         _update_memberships(conn, plan, now, change_set)
@@ -115,7 +117,9 @@ def _write(conn: Connection, plan: Plan, now: datetime, change_set: str | None) 
             membership_table,
             MEMBERSHIP_COLUMNS,
             [
-                _membership_row(plan, r.account_id, r.external_id, r.roles, r.hash, r.origin, change_set, stamp)
+                _membership_row(
+                    plan, r.account_id, r.external_id, r.roles, r.hash, r.origin, change_set, stamp
+                )
                 for r in plan.links
             ],
         )
@@ -135,8 +139,8 @@ def _update_memberships(
         "updated_at": now,
     }
     keep = update(m).where(m.c.id == bindparam("b_id")).values(**values)
-    replace = update(m).where(m.c.id == bindparam("b_id")).values(
-        **values, origin=bindparam("b_origin")
+    replace = (
+        update(m).where(m.c.id == bindparam("b_id")).values(**values, origin=bindparam("b_origin"))
     )
     for m_part in chunks(plan.membership_updates, WRITE_CHUNK):
         kept = [r for r in m_part if r.origin is None]

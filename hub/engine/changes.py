@@ -83,9 +83,7 @@ def snapshot(
         query = select(
             literal(change_set), literal(ACCOUNT), a.c.id, *(a.c[name] for name in _ACCOUNT_BEFORE)
         ).where(a.c.id.in_(bindparam("ids", expanding=True)))
-        stmt = insert(c).from_select(
-            ["change_set", "kind", "account_id", *_ACCOUNT_BEFORE], query
-        )
+        stmt = insert(c).from_select(["change_set", "kind", "account_id", *_ACCOUNT_BEFORE], query)
         for part in chunks(ids, LOOKUP_CHUNK):
             conn.execute(stmt, {"ids": list(part)})
 
@@ -97,8 +95,13 @@ def record_created(conn: Connection, change_set: str, *, now: datetime) -> None:
     conn.execute(
         text(
             f"INSERT INTO {change} (change_set, kind, account_id, membership_id) "  # noqa: S608
-            f"SELECT :cs, :kind, account_id, id FROM {membership} "
-            "WHERE changed_by = :cs AND created_at = :stamp"
+            f"SELECT CAST(:label AS VARCHAR(32)), CAST(:kind AS VARCHAR(16)), account_id, id "
+            f"FROM {membership} WHERE changed_by = :cs AND created_at = :stamp"
         ),
-        {"cs": change_set, "kind": CREATED, "stamp": bulk.timestamp(conn, now)},
+        {
+            "label": change_set,
+            "cs": change_set,
+            "kind": CREATED,
+            "stamp": bulk.timestamp(conn, now),
+        },
     )

@@ -207,4 +207,3 @@ def _current(conn: Connection, query: Any, key: Any, ids: Iterable[int | None]) 
         for row in conn.execute(stmt, {"ids": list(part)}):
             out[row[0]] = row
     return out
-

@@ -57,7 +57,10 @@ def test_clever_staff_mapped_to_admin(eng: Hub) -> None:
     assert answer["present"] and answer["status"] == "active"
     assert answer["owner"] == integration.id and answer["last_changed_by"] == run.id
     why = roles_of(answer)
-    assert why["admin"] == "Clever role staff at Clever school sch9, mapped to admin by staff_role=admin"
+    assert (
+        why["admin"]
+        == "Clever role staff at Clever school sch9, mapped to admin by staff_role=admin"
+    )
     assert why["teacher"] == "admin implies teacher (admin_implies_teacher=true)"
     assert {r["run_id"] for r in answer["roles"]} == {run.id}
     assert all(r["integration_id"] == integration.id for r in answer["roles"])
@@ -130,7 +133,11 @@ def upload(hub: Hub, school_id: str, sheets: dict[str, Any]) -> str:
 
 def test_spreadsheet_sheet_and_row(eng: Hub) -> None:
     school = create_school(eng, name="Sheet School", actor="test")
-    rows = [HEADER, ["x@school.example", "X", "Y", "", ""], ["boss@school.example", "B", "C", "", ""]]
+    rows = [
+        HEADER,
+        ["x@school.example", "X", "Y", "", ""],
+        ["boss@school.example", "B", "C", "", ""],
+    ]
     upload_id = upload(eng, school.id, {"Admin": rows})
     answer = explain(eng, email="boss@school.example", school_id=school.id)
     why = roles_of(answer)
@@ -257,7 +264,9 @@ def test_conflicting_later_run_refuses_then_force_is_partial(eng: Hub) -> None:
 
 def test_undo_an_upload(eng: Hub) -> None:
     school = create_school(eng, name="Upload School", actor="test")
-    first = upload(eng, school.id, {"Student": [HEADER, ["kid@school.example", "Kid", "A", "", ""]]})
+    first = upload(
+        eng, school.id, {"Student": [HEADER, ["kid@school.example", "Kid", "A", "", ""]]}
+    )
     before = snapshot(eng, school.id)
     rows = [
         HEADER,
