@@ -17,6 +17,7 @@ def router() -> APIRouter:
     from hub.console import (
         accounts,
         bulk,
+        explain,
         google,
         home,
         integrations,
@@ -28,7 +29,18 @@ def router() -> APIRouter:
     from hub.console.web import PREFIX, ConsoleRoute
 
     console = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
-    for module in (static, signin, home, accounts, bulk, integrations, google, runs, requests):
+    for module in (
+        static,
+        signin,
+        home,
+        explain,
+        accounts,
+        bulk,
+        integrations,
+        google,
+        runs,
+        requests,
+    ):
         console.include_router(module.router, prefix=PREFIX)
     console.include_router(static.fallback, prefix=PREFIX)
     return console
