@@ -64,4 +64,3 @@ def audit_page(request: Request, here: HereDep) -> Response:
     with here.hub.session() as session:
         events = audit.events(session, school_ids=frozenset({school.id}), limit=AUDIT_SHOWN)
     return page(request, "audit.html", {"nav": "audit", "events": events})
-
