@@ -1,9 +1,10 @@
 """What recording each run's changes costs, and what explain and undo cost, on the synthetic
 district (the same data and databases as :mod:`bench.bench_sync`).
 
-- the full sync with its change log, against the same full sync with the recording switched
-  off, measured in the same run (the recording's whole cost: the before-values and the rows
-  each run created, written in the run's own transaction);
+- a full sync and a resync with 1% changed, 0.5% removed and 0.5% added, each with its change
+  log against the same run with the recording switched off, measured in turn in the same run
+  (the recording's whole cost: the before-values of the rows it changes and the rows it
+  created, written in the run's own transaction);
 - the undo of a full sync (every account it created deactivated, as a new run, its own
   changes recorded in turn) against that full sync;
 - explain, the median answer time over look-ups of people present and absent, against its
@@ -15,12 +16,12 @@ from __future__ import annotations
 import random
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.bench_sync import REPEAT, _connect, _open, _sync, _workdir
+from bench.bench_sync import REPEAT, _connect, _open, _set_roster, _sync, _workdir
 from bench.district import preloaded
 from bench.figure import Figure, best_of
 from hub import undo
@@ -62,9 +63,26 @@ def _timings(work: Path, users: int) -> dict[str, Any]:
     def full() -> None:
         _sync(state["hub"], state["integration"], created=users)
 
-    with _unrecorded():
-        bare = best_of(REPEAT, full, setup=fresh)
-    recorded = best_of(REPEAT, full, setup=fresh)
+    def unrecorded() -> None:
+        with _unrecorded():
+            full()
+
+    # Interleaved, so a busy machine weighs on both sides alike.
+    bare, recorded = _paired(REPEAT, (unrecorded, full), setup=fresh)
+    changes = {"changed": 0.01, "removed": 0.005, "added": 0.005}
+    preloaded(users, **changes)
+
+    def resync() -> None:
+        _set_roster(state["hub"], state["integration"], people=users, preload=True, **changes)
+        _sync(state["hub"], state["integration"], updated=round(users * changes["changed"]))
+
+    def resync_unrecorded() -> None:
+        with _unrecorded():
+            resync()
+
+    bare_resync, recorded_resync = _paired(
+        REPEAT, (resync_unrecorded, resync), setup=lambda: (fresh(), full())
+    )
 
     def synced() -> None:
         fresh()
@@ -94,10 +112,23 @@ def _timings(work: Path, users: int) -> dict[str, Any]:
     return {
         "bare": bare,
         "recorded": recorded,
+        "bare_resync": bare_resync,
+        "recorded_resync": recorded_resync,
         "undo": undone,
         "explain": statistics.median(times),
         "explain_max": max(times),
     }
+
+
+def _paired(
+    repeat: int, actions: tuple[Callable[[], object], ...], *, setup: Callable[[], object]
+) -> list[float]:
+    """The best of ``repeat`` timings of each action, taken in turn (setup before each)."""
+    best = [float("inf")] * len(actions)
+    for _ in range(repeat):
+        for n, action in enumerate(actions):
+            best[n] = min(best[n], best_of(1, action, setup=setup))
+    return best
 
 
 def _last_run(state: dict[str, Any]) -> str:
@@ -112,6 +143,13 @@ def figures(*, users: int, big: bool = False) -> list[Figure]:
     bare = "the same full sync without the change log"
     return [
         Figure(f"full sync of {n} users with its change log", t["recorded"], bare, t["bare"], 1.10),
+        Figure(
+            f"resync of {n} users, 1% changed, 0.5% removed, 0.5% added, with its change log",
+            t["recorded_resync"],
+            "the same resync without the change log",
+            t["bare_resync"],
+            1.10,
+        ),
         Figure(
             f"undo of a full sync of {n} users (all deactivated, as a run)",
             t["undo"],

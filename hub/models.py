@@ -7,7 +7,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from hub.run_status import QUEUED
@@ -106,7 +106,13 @@ class Change(SQLModel, table=True):
     __table_args__ = (
         Index("ix_change_set", "change_set"),
         Index("ix_change_membership", "membership_id"),
-        Index("ix_change_account", "account_id"),
+        # Only account rows are looked up by account (a later change of the same account).
+        Index(
+            "ix_change_account",
+            "account_id",
+            sqlite_where=text("kind = 'account'"),
+            postgresql_where=text("kind = 'account'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, select
+from sqlalchemy import Connection, and_, bindparam, func, literal_column, select
 from sqlalchemy.orm import aliased
 
 from hub.bulk import LOOKUP_CHUNK, account_table, chunks, membership_table
@@ -23,6 +23,9 @@ from hub.engine.changes import ACCOUNT, CREATED, MEMBERSHIP, change_table
 from hub.engine.plan import AccountUpdate, Deactivation, MembershipUpdate, PasswordRestore, Plan
 from hub.issues import Issue
 from hub.models import ACTIVE
+
+
+_ACCOUNT_KIND = literal_column(f"'{ACCOUNT}'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +79,12 @@ def conflicts(conn: Connection, change_set: str) -> list[Conflict]:
     found: list[Conflict] = []
     for what, same in (
         (MEMBERSHIP, later.c.membership_id == c.c.membership_id),
-        (ACCOUNT, and_(later.c.account_id == c.c.account_id, later.c.kind == ACCOUNT)),
+        # a literal, so the partial index on account rows serves the join
+        (ACCOUNT, and_(later.c.account_id == c.c.account_id, later.c.kind == _ACCOUNT_KIND)),
     ):
         firsts = (
             select(c.c.id.label("id"), func.min(later.c.id).label("later_id"))
+            .select_from(c)
             .join(later, and_(same, later.c.id > c.c.id))
             .where(c.c.change_set == change_set)
             .where((c.c.kind == ACCOUNT) if what == ACCOUNT else (c.c.kind != ACCOUNT))

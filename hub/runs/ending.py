@@ -81,6 +81,7 @@ def finish(
             target=run.id,
             integration_id=run.integration_id,
             counts=dict(plan.counts),
+            **({"undoes": run.undoes} if run.undoes else {}),
         )
     announce(hub, [run.id, *superseded])
 

@@ -38,7 +38,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('change', schema=None) as batch_op:
-        batch_op.create_index('ix_change_account', ['account_id'], unique=False)
+        batch_op.create_index('ix_change_account', ['account_id'], unique=False, sqlite_where=sa.text("kind = 'account'"), postgresql_where=sa.text("kind = 'account'"))
         batch_op.create_index('ix_change_membership', ['membership_id'], unique=False)
         batch_op.create_index('ix_change_set', ['change_set'], unique=False)
 

@@ -1,6 +1,8 @@
-"""A property of the engine: whatever sequence of full rosters an integration syncs, the
+"""Properties of the engine: whatever sequence of full rosters an integration syncs, the
 database ends up holding exactly what the last roster implies, other owners' memberships are
-never touched, and syncing the last roster again changes nothing."""
+never touched, and syncing the last roster again changes nothing; and any run followed by its
+undo leaves every account and membership as it was before the run (those the run created
+deactivated, never deleted)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from hub import runs
+from hub import runs, undo
+from hub.actors import Actor
 from hub.context import Hub
 from hub.models import Account, Membership
 from hub.roster import RosterRecord
@@ -215,9 +218,6 @@ def state(hub: Hub, school_id: str) -> tuple[dict[int, Any], dict[int, Any]]:
 def test_a_run_then_its_undo_leaves_the_database_as_before(
     eng: Hub, history: list[list[Entry]], last: list[Entry]
 ) -> None:
-    from hub import undo
-    from hub.actors import Actor
-
     tag = f"u{next(_examples)}"
     school = create_school(eng, name=f"School {tag}", actor="test")
     seed_membership(eng, school_id=school.id, email=f"{tag}-sheet@school.example")

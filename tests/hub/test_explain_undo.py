@@ -169,6 +169,16 @@ def test_skipped_person_names_the_run_and_issue(eng: Hub) -> None:
     assert answer["reason"].startswith(f"skipped in run {run.id}: maps to student and teacher")
 
 
+def test_owned_by_another_source(eng: Hub) -> None:
+    school = create_school(eng, name="Owned School", actor="test")
+    upload(eng, school.id, {"Teacher": [HEADER, ["t1@school.example", "T", "One", "", ""]]})
+    integration = connect(eng, FakeRoster().people(rec("t1", roles="teacher")), school=school)
+    run = sync(eng, integration)
+    answer = explain(eng, email="t1@school.example", school_id=school.id)
+    assert answer["owner"] == "csv" and answer["present"]
+    assert f"run {run.id} left them as they are: already at this school" in answer["reason"]
+
+
 # -- undo -------------------------------------------------------------------------------------
 
 
