@@ -24,7 +24,6 @@ from hub.engine.plan import AccountUpdate, Deactivation, MembershipUpdate, Passw
 from hub.issues import Issue
 from hub.models import ACTIVE
 
-
 _ACCOUNT_KIND = literal_column(f"'{ACCOUNT}'")
 
 
