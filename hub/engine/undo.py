@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, literal_column, select
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, literal_column, select
 from sqlalchemy.orm import aliased
 
 from hub.bulk import LOOKUP_CHUNK, account_table, chunks, membership_table
@@ -24,7 +24,7 @@ from hub.engine.plan import AccountUpdate, Deactivation, MembershipUpdate, Passw
 from hub.issues import Issue
 from hub.models import ACTIVE
 
-_ACCOUNT_KIND = literal_column(f"'{ACCOUNT}'")
+_ACCOUNT_KIND: ColumnElement[str] = literal_column(f"'{ACCOUNT}'")
 
 
 @dataclass(frozen=True, slots=True)
