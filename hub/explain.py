@@ -96,7 +96,8 @@ def _explain(conn: Connection, email: str, school_id: str, *, restricted: bool) 
     roles = roles_list(member.roles)
     for role in roles:
         granted = _granted_by(history, role)
-        reasons = origins.get(role) or [_fallback(member.source, role, roles)]
+        stored = member.origin is not None
+        reasons = origins.get(role) or [_fallback(member.source, role, roles, stored=stored)]
         reason = "; ".join(reasons)
         if granted is not None and granted in uploads:
             reason = f"{reason} of upload {granted} on {uploads[granted]}"
@@ -140,12 +141,14 @@ def _deactivated_by(history: list[_Change]) -> str | None:
     return None
 
 
-def _fallback(source: str, role: str, roles: list[str]) -> str:
+def _fallback(source: str, role: str, roles: list[str], *, stored: bool) -> str:
     if role == TEACHER and ADMIN in roles:
         return "admin implies teacher"
     if source == MANUAL:
         return "added by hand (rosterhub accounts add)"
-    return f"from {source} (recorded before role sources were kept)"
+    if stored:
+        return f"{source}'s record gives the role {role} (the provider says no more)"
+    return f"from {source} (written before role sources were recorded)"
 
 
 def _upload_dates(conn: Connection, change_sets: list[str]) -> dict[str, str]:
