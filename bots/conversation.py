@@ -37,15 +37,13 @@ from bots.replies import (
     FileMeta,
     Outcome,
 )
-from hub import audit, limits
+from hub import audit, limits, uploads
 from hub.actors import Actor
 from hub.context import Hub
 from hub.errors import HubError
 from hub.memory import give_back
 from hub.models import ACTIVE, Account, Membership, School, Upload
 from hub.roster import ADMIN, normalize_email
-from plugins.csv import uploads
-from plugins.csv.template import template_bytes
 
 log = logging.getLogger(__name__)
 
@@ -361,7 +359,9 @@ class UploadConversation:
         self._set(channel, person, st.AWAITING_FILE)
         return Outcome().say(
             SEND_FILE,
-            attachment=Attachment(TEMPLATE_NAME, template_bytes(), "Accounts template"),
+            attachment=Attachment(
+                TEMPLATE_NAME, uploads.upload_format(self.hub).template(), "Accounts template"
+            ),
         )
 
     def _process(

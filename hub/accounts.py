@@ -13,12 +13,9 @@ from hub.context import Hub
 from hub.errors import UsageError
 from hub.models import ACTIVE, MANUAL, Account, Membership
 from hub.passwords import generate_password, hash_password
+from hub.roles import RoleConflict, resolve
 from hub.roster import (
-    ADMIN,
     ROLES,
-    STAFF_ROLES,
-    STUDENT,
-    TEACHER,
     normalize_email,
     roles_list,
     roles_text,
@@ -83,12 +80,11 @@ def hub_roles(roles: list[str], *, admin_implies_teacher: bool = True) -> frozen
             f"roles must be student, teacher or admin (got {', '.join(sorted(unknown)) or 'none'})"
         )
         raise UsageError(msg)
-    if STUDENT in wanted and wanted & STAFF_ROLES:
+    resolved = resolve(wanted, admin_implies_teacher=admin_implies_teacher)
+    if isinstance(resolved, RoleConflict):
         msg = "an account cannot be a student and staff (teacher/admin) at once"
         raise UsageError(msg)
-    if ADMIN in wanted and admin_implies_teacher:
-        wanted |= {TEACHER}
-    return wanted
+    return resolved
 
 
 def add_manual_account(

@@ -12,9 +12,9 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Executable, Table
 
-from hub.models import Account, Membership
+from hub.models import ACTIVE, Account, Membership
 
 # SQLite binds at most 32,766 values per statement; PostgreSQL 65,535.
 MAX_VALUES = 30_000
@@ -100,3 +100,47 @@ def insert_returning(
         sql = head + ", ".join([group] * len(part)) + tail
         out.extend(tuple(row) for row in conn.exec_driver_sql(sql, params))
     return out
+
+
+def membership_row(
+    account_id: int,
+    school_id: str,
+    roles: str,
+    stamp: Any,
+    *,
+    integration_id: str | None,
+    source: str,
+    external_id: str | None = None,
+    record_hash: str | None = None,
+    origin: str | None = None,
+    changed_by: str | None = None,
+) -> tuple[Any, ...]:
+    """A new active membership in :data:`MEMBERSHIP_COLUMNS` order (``stamp`` from
+    :func:`timestamp`; ``origin`` where its roles come from, ``changed_by`` the run or upload
+    writing it, see :mod:`hub.engine.changes`)."""
+    return (
+        account_id,
+        school_id,
+        roles,
+        ACTIVE,
+        integration_id,
+        source,
+        external_id,
+        record_hash,
+        origin,
+        changed_by,
+        stamp,
+        stamp,
+    )
+
+
+def insert_accounts(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> dict[str, int]:
+    """Insert new accounts (tuples in :data:`ACCOUNT_COLUMNS` order); their ids by email."""
+    inserted = insert_returning(conn, account_table, ACCOUNT_COLUMNS, rows, ("id", "email"))
+    return {email: account_id for account_id, email in inserted}
+
+
+def update_many(conn: Connection, statement: Executable, params: Sequence[dict[str, Any]]) -> None:
+    """One executemany of an UPDATE with bound parameters, :data:`WRITE_CHUNK` rows at a time."""
+    for part in chunks(params, WRITE_CHUNK):
+        conn.execute(statement, list(part))

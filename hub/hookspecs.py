@@ -24,7 +24,9 @@ each function marked ``@hookimpl`` names a hook below: a misspelt hook name stop
 The provider contract itself, and every rule a provider must know, is :mod:`hub.provider`;
 ``docs/plugins.md`` is the plugin author's guide. Besides providers, a plugin may listen for
 runs that end (:func:`rosterhub_run_finished`): the Slack app's support-channel notices are
-such a plugin (``bots.notify``), so the engine and the runs never import a chat bot.
+such a plugin (``bots.notify``), so the engine and the runs never import a chat bot; and it may
+read uploaded accounts files (:func:`rosterhub_register_upload_formats`): the spreadsheet
+plugin (``plugins/csv``) is the one that ships.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from hub import PROJECT
 
 if TYPE_CHECKING:
     from hub.config import Settings
+    from hub.formats import UploadFormat
     from hub.provider import Provider
     from hub.schema import RunOutcome
 
@@ -70,4 +73,21 @@ def rosterhub_run_finished(outcome: RunOutcome, settings: Settings) -> None:
     that raises is logged and the ones after it are skipped, and the run stays as it ended,
     so handle your own errors. It runs on the thread that ended the run: return promptly
     (bounded network timeouts) or hand the work to a thread of your own.
+    """
+
+
+@hookspec
+def rosterhub_register_upload_formats() -> list[UploadFormat]:  # type: ignore[empty-body]
+    """Return upload formats (objects with the :class:`hub.formats.UploadFormat` methods):
+    readers of the accounts files people upload through ``rosterhub import``, the HTTP API, the
+    console and chat.
+
+    Called at most once per process, with no arguments, the first time an upload, a template
+    or the demo's sample is needed (so a command that reads no file never imports a reader);
+    the lists of every plugin are collected. Two formats with the same ``name`` are a
+    configuration error. The hub's upload service (``hub.uploads``) owns everything after the
+    read (planning, password hashing, applying, the record); a format only turns bytes into
+    checked rows of people (:class:`hub.formats.UploadPerson`) and located problems
+    (:class:`hub.issues.FileIssue`), never raising for a bad file, and parses untrusted bytes
+    out of process under :mod:`hub.limits`. Returning ``None`` or ``[]`` registers nothing.
     """

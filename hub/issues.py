@@ -28,3 +28,22 @@ class Issue:
             "email": self.email,
             "message": self.message,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class FileIssue:
+    """A problem found in an uploaded file, located as a person finds it: sheet, row (the header
+    is row 1; 0 for the file as a whole) and column (None for the whole row or file)."""
+
+    sheet: str
+    row: int
+    column: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }

@@ -15,7 +15,10 @@ import pluggy
 
 from hub import PROJECT, hookspecs
 from hub.errors import ConfigError, UsageError
+from hub.formats import UploadFormat
 from hub.provider import Provider
+
+UPLOAD_FORMAT = "spreadsheet"
 
 
 class Registry:
@@ -30,6 +33,24 @@ class Registry:
                     msg = f"two plugins register the provider '{cls.name}'"
                     raise ConfigError(msg)
                 self._providers[cls.name] = cls
+        self._formats: dict[str, UploadFormat] | None = None
+
+    def upload_format(self, name: str = UPLOAD_FORMAT) -> UploadFormat:
+        """The registered upload format ``name`` (collected from the plugins on first use)."""
+        if self._formats is None:
+            formats: dict[str, UploadFormat] = {}
+            for batch in self.pm.hook.rosterhub_register_upload_formats():
+                for found in batch or ():
+                    if found.name in formats and formats[found.name] is not found:
+                        msg = f"two plugins register the upload format '{found.name}'"
+                        raise ConfigError(msg)
+                    formats[found.name] = found
+            self._formats = formats
+        try:
+            return self._formats[name]
+        except KeyError:
+            msg = f"no plugin reads {name} uploads (is the spreadsheet plugin installed?)"
+            raise ConfigError(msg) from None
 
     def names(self) -> list[str]:
         return sorted(self._providers)

@@ -32,11 +32,11 @@ from hub.models import ACTIVE, CSV, Integration, Membership, Run, Upload, utcnow
 from hub.queue import RunQueue
 from hub.run_status import SUCCEEDED
 from hub.runs.execution import conflict_message
+from hub.uploads import APPLIED
 
 UPLOAD_SAFEGUARD_PERCENT = 10.0
 """An upload's undo is held back (refused without ``force``) like a run's, at the default
 ``max_deactivate_percent``: uploads have no integration setting of their own."""
-APPLIED = "applied"
 
 
 class UndoConflicts(ConflictError):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from hub.api.deps import PrincipalDep
+from hub.api.deps import HubDep, PrincipalDep
+from hub.uploads import upload_format
 
 router = APIRouter(tags=["uploads"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -17,11 +18,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response_class=Response,
     responses={200: {"content": {XLSX: {}}}},
 )
-def template(_principal: PrincipalDep) -> Response:
-    from plugins.csv.template import template_bytes
-
+def template(_principal: PrincipalDep, hub: HubDep) -> Response:
     return Response(
-        template_bytes(),
+        upload_format(hub).template(),
         media_type=XLSX,
         headers={"Content-Disposition": 'attachment; filename="rosterhub-accounts.xlsx"'},
     )

@@ -1,6 +1,6 @@
 """Spreadsheet uploads through the API, and the one-time download of generated passwords.
 
-Validation is the CSV plugin's, exactly as for ``rosterhub import`` and chat. Generated
+Validation and applying are the upload service's (:mod:`hub.uploads`), exactly as for ``rosterhub import`` and chat. Generated
 passwords never appear in the upload result: they are stored encrypted with the SHA-256 of
 the uploading token, downloadable once by that same token, and erased by the download.
 """
@@ -22,6 +22,7 @@ from hub.api.scope import visible_school
 from hub.memory import give_back
 from hub.models import Upload
 from hub.tokens import DISTRICT_IT, SCHOOL_ADMIN
+from hub.uploads import process_upload
 
 router = APIRouter(tags=["uploads"])
 
@@ -51,8 +52,6 @@ def upload(
     file: Annotated[UploadFile, File(description="The spreadsheet")],
     dry_run: Annotated[bool, Query(description="Validate and count; write nothing")] = False,
 ) -> JSONResponse:
-    from plugins.csv.uploads import process_upload
-
     school = visible_school(hub, principal, school_id)
     principal.require(DISTRICT_IT, SCHOOL_ADMIN)
     content = file.file.read(limits.MAX_FILE_BYTES + 1)

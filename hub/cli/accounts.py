@@ -18,6 +18,7 @@ from hub.cli.runtime import actor, cli_hub
 from hub.context import Hub
 from hub.errors import UsageError
 from hub.models import School
+from hub.uploads import credentials_csv, process_upload, upload_format
 
 accounts_app = group("accounts", "List a school's accounts and add one by hand.")
 
@@ -121,8 +122,6 @@ def add(
 
 def _one_credential(account: dict[str, Any], password: str) -> bytes:
     """The same file layout an upload's credentials file has (one row here)."""
-    from plugins.csv.uploads import credentials_csv
-
     roles = account["roles"]
     role = next((r for r in ("admin", "teacher", "student") if r in roles), ",".join(roles))
     return credentials_csv(
@@ -188,8 +187,6 @@ def import_spreadsheet(
     """Process an accounts spreadsheet; the upload result, with any generated passwords written
     to a credentials file reserved beforehand (``credentials``, or a default name in
     ``directory``) and its path as ``credentials_file``. A dry run reserves no file."""
-    from plugins.csv.uploads import process_upload
-
     with ExitStack() as stack:
         sheet = (
             None
@@ -228,11 +225,9 @@ def import_(
     json_mode: JsonFlag = False,
 ) -> None:
     """Import an accounts spreadsheet into a school (adds and updates, never deactivates)."""
-    from plugins.csv.confined import warm_up
-
-    warm_up()  # the parsing forkserver boots while this process loads the reader and the hub
-    content = read_upload(file)
     with cli_hub() as hub:
+        upload_format(hub).warm_up()  # the parser's child process boots while this one reads
+        content = read_upload(file)
         target = schools.resolve_school(hub, school)
         result = import_spreadsheet(
             hub,

@@ -37,13 +37,11 @@ def template(
     json_mode: JsonFlag = False,
 ) -> None:
     """Write the accounts spreadsheet template (.xlsx: Student, Teacher, Admin sheets)."""
-    from plugins.csv.template import write_template
-
     if path.exists() and not force:
         msg = f"{path} already exists (it may hold filled-in rows); pass --force to replace it"
         raise UsageError(msg)
-    written = write_template(path)
-    doc = {"path": str(written)}
+    path.write_bytes(registry().upload_format().template())
+    doc = {"path": str(path)}
     emit(
         doc,
         json_mode=json_mode,

@@ -30,10 +30,10 @@ from hub.models import School
 from hub.provider import Provider
 from hub.run_status import COUNT_KEYS
 from hub.testing import LoopbackServer
+from hub.uploads import upload_format
 
 ACTOR = "demo"
 SPREADSHEET_SCHOOL = "Demo Spreadsheet School"
-SAMPLE_NAME = "demo-accounts.xlsx"
 ACCOUNTS_SHOWN = 5
 
 Log = Callable[[str], None]
@@ -170,14 +170,12 @@ def _demo_provider(
     return entry
 
 
-def sample_spreadsheet() -> tuple[str, bytes]:
-    """The sample that ships with the spreadsheet plugin, or a small .csv made here if this
-    installation lacks it (a .csv carries the same columns plus Role)."""
-    import plugins.csv
-
-    bundled = Path(plugins.csv.__file__).resolve().parent / "sample" / SAMPLE_NAME
-    if bundled.is_file():
-        return bundled.name, bundled.read_bytes()
+def sample_spreadsheet(hub: Hub) -> tuple[str, bytes]:
+    """The sample that ships with the upload format (the spreadsheet plugin's), or a small
+    .csv made here if this installation lacks it (a .csv carries the same columns plus Role)."""
+    bundled = upload_format(hub).sample()
+    if bundled is not None:
+        return bundled
     rows = [
         ("Email", "First Name", "Last Name", "Password", "Role"),
         ("grace.hopper@demo.example.org", "Grace", "Hopper", "", "Admin"),
@@ -200,7 +198,7 @@ def _demo_spreadsheet(hub: Hub, log: Log, workdir: Path) -> dict[str, Any]:
         "error": None,
     }
     try:
-        filename, content = sample_spreadsheet()
+        filename, content = sample_spreadsheet(hub)
         entry["file"] = filename
         school = _school(hub, SPREADSHEET_SCHOOL)
         entry["school"] = schools.school_json(school)

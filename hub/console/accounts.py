@@ -15,6 +15,7 @@ from hub.console.web import ConsoleRoute, console_path, page
 from hub.errors import UsageError
 from hub.roster import ROLES
 from hub.tokens import SCHOOL_ADMIN
+from hub.uploads import upload_format
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -156,10 +157,8 @@ def add(
 def template(request: Request, here: HereDep) -> Response:
     del request
     here.principal.require(*OPERATORS, SCHOOL_ADMIN)
-    from plugins.csv.template import template_bytes
-
     return Response(
-        template_bytes(),
+        upload_format(here.hub).template(),
         media_type=XLSX,
         headers={"Content-Disposition": 'attachment; filename="rosterhub-accounts.xlsx"'},
     )

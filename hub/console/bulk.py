@@ -16,12 +16,12 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from hub import audit, limits
+from hub import uploads as upload_service
 from hub.console.accounts import ADDERS
 from hub.console.session import HereDep, check_csrf
 from hub.console.web import ConsoleRoute, console_path, page, redirect
 from hub.errors import UsageError
 from hub.models import Upload
-from plugins.csv import uploads as upload_service  # the one import of the upload service
 
 router = APIRouter(route_class=ConsoleRoute)
 

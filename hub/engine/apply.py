@@ -14,20 +14,18 @@ from sqlalchemy import Connection, bindparam, update
 
 from hub import bulk
 from hub.bulk import (
-    ACCOUNT_COLUMNS,
     LOOKUP_CHUNK,
     MEMBERSHIP_COLUMNS,
     WRITE_CHUNK,
     account_table,
     chunks,
     insert_many,
-    insert_returning,
     membership_table,
 )
 from hub.engine.changes import recorded
 from hub.engine.plan import Plan
 from hub.engine.stale import StalePlan, drop_stale
-from hub.models import ACTIVE, DEACTIVATED, utcnow
+from hub.models import DEACTIVATED, utcnow
 
 
 def apply_plan(
@@ -172,20 +170,18 @@ def _membership_row(
     change_set: str | None,
     stamp: Any,
 ) -> tuple[Any, ...]:
-    """A new membership in :data:`hub.bulk.MEMBERSHIP_COLUMNS` order."""
-    return (
+    """A new membership of the plan's integration, in :data:`hub.bulk.MEMBERSHIP_COLUMNS` order."""
+    return bulk.membership_row(
         account_id,
         plan.school_id,
         roles,
-        ACTIVE,
-        plan.integration_id,
-        plan.source,
-        external_id,
-        digest,
-        origin or None,
-        change_set,
         stamp,
-        stamp,
+        integration_id=plan.integration_id,
+        source=plan.source,
+        external_id=external_id,
+        record_hash=digest,
+        origin=origin or None,
+        changed_by=change_set,
     )
 
 
@@ -194,12 +190,7 @@ def _insert_new_accounts(
 ) -> None:
     stamp = bulk.timestamp(conn, now)
     rows = [(r.email, r.first_name, r.last_name, None, stamp, stamp) for r in plan.new_accounts]
-    ids = {
-        email: aid
-        for aid, email in insert_returning(
-            conn, account_table, ACCOUNT_COLUMNS, rows, ("id", "email")
-        )
-    }
+    ids = bulk.insert_accounts(conn, rows)
     insert_many(
         conn,
         membership_table,

@@ -10,19 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from hashlib import blake2b
 
+from hub.roles import RoleConflict, resolve
 from hub.roster import (
     ADMIN,
-    ROLES,
-    STAFF_ROLES,
-    STUDENT,
     TEACHER,
     RosterRecord,
     normalize_email,
     origin_text,
+    roles_text,
 )
 from hub.text import control_problem, has_control
-
-_KNOWN_ROLES = frozenset(ROLES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,19 +74,16 @@ class RoleMapper:
         return found
 
     def _resolve(self, provider_roles: frozenset[str]) -> str | Rejected:
-        roles = set(provider_roles & _KNOWN_ROLES)
-        if ADMIN in roles and self.admin_implies_teacher:
-            roles.add(TEACHER)
-        if not roles:
-            return Rejected("no student, teacher or admin role; not synced", "warning")
-        if STUDENT in roles and roles & STAFF_ROLES:
-            staff = " and ".join(sorted(roles & STAFF_ROLES))
+        roles = resolve(provider_roles, admin_implies_teacher=self.admin_implies_teacher)
+        if isinstance(roles, RoleConflict):
+            if roles.empty:
+                return Rejected(f"{roles.describe()}; not synced", "warning")
             return Rejected(
-                f"maps to student and {staff} at once; fix the roles in the provider",
+                f"maps to {roles.describe()}; fix the roles in the provider",
                 "error",
                 conflict=True,
             )
-        return ",".join(sorted(roles))
+        return roles_text(roles)
 
     def origin(self, roles: str, why: tuple[tuple[str, str], ...]) -> str:
         """The provenance text of a stored role set from the provider's reasons (a roster

@@ -19,12 +19,9 @@ ROLE = "Role"
 COLUMNS: tuple[str, ...] = (EMAIL, FIRST_NAME, LAST_NAME, PASSWORD, ADDITIONAL_SCHOOLS)
 REQUIRED: tuple[str, ...] = (EMAIL, FIRST_NAME, LAST_NAME)
 
-#: The template's role sheets, in order, and the hub roles a row on each one gets.
-SHEETS: dict[str, frozenset[str]] = {
-    "Student": frozenset({STUDENT}),
-    "Teacher": frozenset({TEACHER}),
-    "Admin": frozenset({ADMIN, TEACHER}),
-}
+#: The template's role sheets, in order, and the role a row on each one names (what a role
+#: implies, an admin being a teacher too, is the hub's rule: :mod:`hub.roles`).
+SHEETS: dict[str, str] = {"Student": STUDENT, "Teacher": TEACHER, "Admin": ADMIN}
 INSTRUCTIONS = "Instructions"
 
 SCHOOL_SEPARATOR = ";"

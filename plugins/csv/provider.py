@@ -1,7 +1,7 @@
 """The ``csv`` provider: spreadsheet uploads, listed beside the connected providers.
 
 Its accounts do not come from an API a sync can read: they arrive as uploaded files
-(``rosterhub import``, the HTTP API, chat) and are applied by :mod:`plugins.csv.uploads`. The
+(``rosterhub import``, the HTTP API, chat) and are applied by the hub's upload service (``hub.uploads``). The
 provider exists so ``rosterhub plugins`` and the API list spreadsheets as a way in, and so an
 integration made with it syncs to nothing instead of failing.
 """

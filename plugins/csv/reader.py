@@ -33,6 +33,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from hub import limits
 from hub.errors import HubError
+from hub.issues import FileIssue
 from plugins.csv import confined, extent
 from plugins.csv.layout import (
     EMAIL,
@@ -83,24 +84,6 @@ _ODD_SPACES = tuple(c for c in _SPACES if c != " ") + ("  ",)
 
 class UnreadableFile(HubError):
     """The upload cannot be read as an accounts spreadsheet at all; the message says why."""
-
-
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """A problem found in an upload, located as a person finds it: sheet, row, column."""
-
-    sheet: str
-    row: int
-    column: str | None
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "sheet": self.sheet,
-            "row": self.row,
-            "column": self.column,
-            "message": self.message,
-        }
 
 
 @dataclass
@@ -159,8 +142,8 @@ def _unpickle_sheet(
 class Workbook:
     kind: str
     sheets: list[Sheet] = field(default_factory=list)
-    errors: list[Issue] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)
+    errors: list[FileIssue] = field(default_factory=list)
+    warnings: list[FileIssue] = field(default_factory=list)
 
 
 def source_name(source: str | Path | bytes, filename: str | None = None) -> str:
@@ -363,7 +346,7 @@ def _read_workbook(content: bytes, *, kind: str, bounds: Bounds) -> Workbook:
             raise
         except Exception:  # noqa: BLE001 - one unreadable sheet must not hide the others
             book.errors.append(
-                Issue(name, 0, None, f"the sheet '{name}' could not be read; it may be damaged")
+                FileIssue(name, 0, None, f"the sheet '{name}' could not be read; it may be damaged")
             )
             continue
         # What .xls and .xlsb (never measured before) and anything the measuring missed
@@ -390,7 +373,7 @@ def _read_text(content: bytes, *, filename: str) -> Workbook:
     book = Workbook(kind=CSV)
     text, encoding_note = _decode(content)
     if encoding_note:
-        book.warnings.append(Issue(filename, 0, None, encoding_note))
+        book.warnings.append(FileIssue(filename, 0, None, encoding_note))
     delimiter = _delimiter(text)
     csv.field_size_limit(limits.MAX_FIELD_CHARS)
     try:
@@ -469,7 +452,7 @@ def _add_table(
         if column in columns:
             first = _letter(columns[column])
             book.errors.append(
-                Issue(
+                FileIssue(
                     name,
                     header_row,
                     column,
@@ -481,7 +464,7 @@ def _add_table(
 
     if role_sheet is None and not csv_file and not (EMAIL in columns and ROLE in columns):
         book.warnings.append(
-            Issue(
+            FileIssue(
                 name,
                 0,
                 None,
@@ -497,11 +480,11 @@ def _add_table(
             )
         else:
             message = f"the column '{text}' is not one rosterhub reads; it was ignored"
-        book.warnings.append(Issue(name, header_row, text, message))
+        book.warnings.append(FileIssue(name, header_row, text, message))
     missing = [c for c in (*REQUIRED, *(() if role_sheet else (ROLE,))) if c not in columns]
     for column in missing:
         book.errors.append(
-            Issue(
+            FileIssue(
                 name,
                 header_row,
                 column,
@@ -517,7 +500,7 @@ def _add_table(
         if converted is not None and column == PASSWORD:
             rows = [int(r) + 1 for r in converted[converted].index]
             book.warnings.append(
-                Issue(
+                FileIssue(
                     name,
                     rows[0],
                     column,

@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
+from hub.formats import UploadPerson
+from hub.issues import FileIssue
 from hub.passwords import password_problem
 from hub.text import CONTROL, control_problem, has_control
 from plugins.csv.layout import (
@@ -29,10 +31,10 @@ from plugins.csv.layout import (
     REQUIRED,
     ROLE,
     SCHOOL_SEPARATOR,
+    SHEETS,
     sheet_for_role,
 )
 from plugins.csv.reader import (
-    Issue,
     UnreadableFile,
     Workbook,
     load_source,
@@ -69,21 +71,7 @@ _PLAIN_EMAIL_RE = re.compile(_PLAIN_EMAIL, re.DOTALL)
 _COLUMN_ORDER = {name: i for i, name in enumerate((*COLUMNS, ROLE))}
 
 # Row errors with their sort key (sheet order, row, column order), sorted once at the end.
-_Found = list[tuple[tuple[int, int, int], Issue]]
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    """One valid row: what the upload plan works from."""
-
-    sheet: str
-    row: int
-    email: str
-    first_name: str
-    last_name: str
-    password: str
-    role_sheet: str
-    schools: tuple[str, ...]
+_Found = list[tuple[tuple[int, int, int], FileIssue]]
 
 
 @dataclass
@@ -93,17 +81,20 @@ class Validation:
     tuple of further school names); only meaningful when there are no errors."""
 
     people: pd.DataFrame
-    errors: list[Issue] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)
+    errors: list[FileIssue] = field(default_factory=list)
+    warnings: list[FileIssue] = field(default_factory=list)
     kind: str | None = None
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
-    def persons(self) -> list[Person]:
+    def persons(self) -> list[UploadPerson]:
         columns = [self.people[name].tolist() for name in PEOPLE_COLUMNS]
-        return [Person(*values) for values in zip(*columns, strict=True)]
+        columns[PEOPLE_COLUMNS.index("role_sheet")] = [
+            SHEETS[sheet] for sheet in columns[PEOPLE_COLUMNS.index("role_sheet")]
+        ]
+        return [UploadPerson(*values) for values in zip(*columns, strict=True)]
 
 
 def validate_file(
@@ -125,7 +116,7 @@ def validate_file(
     try:
         book = read_workbook(load_source(source), filename=label)
     except UnreadableFile as exc:
-        return Validation(people=_no_people(), errors=[Issue(label, 0, None, str(exc))])
+        return Validation(people=_no_people(), errors=[FileIssue(label, 0, None, str(exc))])
     return validate_workbook(book, filename=label, schools=schools, only_these=only_these)
 
 
@@ -169,7 +160,7 @@ def validate_workbook(
             message = f"no accounts to import: there are no rows under the header ({sheets})"
             return Validation(
                 people=_no_people(),
-                errors=[Issue(filename, 0, None, message)],
+                errors=[FileIssue(filename, 0, None, message)],
                 warnings=book.warnings,
                 kind=book.kind,
             )
@@ -416,16 +407,16 @@ def _add(
     order = int(rows.at[index, "order"])  # type: ignore[arg-type]
     row = int(rows.at[index, "row"])  # type: ignore[arg-type]
     key = (order, row, _COLUMN_ORDER.get(column, len(_COLUMN_ORDER)))
-    errors.append((key, Issue(str(rows.at[index, "sheet"]), row, column, message)))
+    errors.append((key, FileIssue(str(rows.at[index, "sheet"]), row, column, message)))
 
 
-def _capped(issues: list[Issue], what: str, filename: str) -> list[Issue]:
+def _capped(issues: list[FileIssue], what: str, filename: str) -> list[FileIssue]:
     if len(issues) <= MAX_LISTED:
         return issues
     more = len(issues) - MAX_LISTED
     return [
         *issues[:MAX_LISTED],
-        Issue(filename, 0, None, f"… and {more:,} more {what} like the ones above"),
+        FileIssue(filename, 0, None, f"… and {more:,} more {what} like the ones above"),
     ]
 
 

@@ -10,12 +10,11 @@ from sqlmodel import col
 from bots import state
 from bots.conversation import Person, UploadConversation
 from bots.replies import CANCEL, CHOOSE_SCHOOL, CONFIRM, Outcome
-from hub import schools
+from hub import schools, uploads
 from hub.accounts import add_manual_account, list_accounts
 from hub.context import Hub
 from hub.errors import UsageError
 from hub.models import Account, Membership, Upload
-from plugins.csv import uploads
 from tests.bots.conftest import ADMIN, ADMIN_DM, HEADER, District, Slack, workbook
 from tests.bots.fake_slack import FakeFile
 from tests.bots.test_conversation import Files

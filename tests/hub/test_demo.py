@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import plugins.csv
 from hub.cli import app
 from hub.cli.demo import SPREADSHEET_SCHOOL, run_demo
 from hub.context import Hub, open_hub
@@ -22,10 +23,9 @@ from tests.hub.cli_support import BrokenProvider, DistrictProvider, RosterStore,
 @pytest.fixture
 def demo_hub(sqlite_url: str) -> Iterator[Hub]:
     RosterStore.reset()
-    the_hub = open_hub(
-        make_settings(sqlite_url),
-        pm=plugin_manager(DistrictProvider, BrokenProvider, entry_points=False),
-    )
+    pm = plugin_manager(DistrictProvider, BrokenProvider, entry_points=False)
+    pm.register(plugins.csv)  # the spreadsheets come through the plugin, as installed
+    the_hub = open_hub(make_settings(sqlite_url), pm=pm)
     yield the_hub
     the_hub.engine.dispose()
 

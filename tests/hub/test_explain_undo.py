@@ -17,9 +17,9 @@ from hub.explain import explain
 from hub.models import Account, Integration, Membership
 from hub.roster import RosterRecord
 from hub.schools import create_school
+from hub.uploads import process_upload
 from plugins.classlink.mapping import map_user
 from plugins.clever.mapping import UserMapping
-from plugins.csv.uploads import process_upload
 from plugins.gsuite.provider import GoogleProvider
 from plugins.gsuite.selection import GroupRule, OuRule, Selection
 from tests.fakes import FakeRoster, connect, rec, use_fakes

@@ -19,7 +19,7 @@ from hub.context import Hub
 from hub.errors import Conflict, UsageError
 from hub.integrations import update_integration
 from hub.models import AuditEvent, Integration, Membership, Run
-from plugins.csv.uploads import process_upload
+from hub.uploads import process_upload
 from tests.fakes import FakeRoster, accounts, connect, rec, use_fakes
 from tests.plugins.csv.files import CSV_HEADER, csv_bytes
 

@@ -27,8 +27,8 @@ from hub import integrations, runs, schools, tokens
 from hub.api import create_app
 from hub.context import Hub
 from hub.models import AuditEvent
-from hub.sandbox import serve
 from hub.scrub import REDACTED
+from hub.testing import serve
 from plugins.gsuite.sandbox import GoogleSandbox
 
 CLEVER_TOKEN = "9c1e7a0b5d3f48e2a6b1c0d9e8f7a6b5c4d3e2f1"

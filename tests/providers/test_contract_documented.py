@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import hub.testing
-from hub import errors, hookspecs, provider, roster
+from hub import errors, formats, hookspecs, provider, roster
 from hub.provider import CheckResult, Provider, Sandbox, Source
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,6 +102,25 @@ def contract_members() -> dict[str, str | None]:
 
 
 MEMBERS = contract_members()
+
+
+def format_members() -> dict[str, str | None]:
+    """The same, for the upload-format contract (:mod:`hub.formats`)."""
+    documented, _ = attribute_docs(Path(formats.__file__))
+    members: dict[str, str | None] = {}
+    for cls in (formats.UploadFormat, formats.UploadPerson, formats.FileCheck):
+        for name in getattr(cls, "__annotations__", {}):
+            members[f"{cls.__name__}.{name}"] = documented.get(f"{cls.__name__}.{name}")
+        for name, value in vars(cls).items():
+            if name.startswith("_") or name in getattr(cls, "__annotations__", {}):
+                continue
+            target: Any = value.fget if isinstance(value, property) else value
+            if callable(target):
+                members[f"{cls.__name__}.{name}"] = inspect.getdoc(target)
+    return members
+
+
+FORMAT_MEMBERS = format_members()
 HOOKS = sorted(
     name
     for name, value in vars(hookspecs).items()
@@ -123,7 +142,14 @@ def in_guide(name: str) -> bool:
 
 def test_the_lists_are_not_empty() -> None:
     """The discovery below finds what it must, so the checks cannot pass by finding nothing."""
-    assert HOOKS == ["rosterhub_register_providers", "rosterhub_run_finished"]
+    assert HOOKS == [
+        "rosterhub_register_providers",
+        "rosterhub_register_upload_formats",
+        "rosterhub_run_finished",
+    ]
+    assert {"UploadFormat.validate", "UploadPerson.role", "FileCheck.persons"} <= set(
+        FORMAT_MEMBERS
+    )
     for expected in (
         "Provider.name",
         "Provider.Settings",
@@ -157,6 +183,12 @@ def test_every_contract_member_has_a_docstring(member: str) -> None:
 
 @pytest.mark.parametrize("member", sorted(MEMBERS))
 def test_every_contract_member_is_in_the_guide(member: str) -> None:
+    assert in_guide(member.split(".")[1]), f"docs/plugins.md does not mention {member}"
+
+
+@pytest.mark.parametrize("member", sorted(FORMAT_MEMBERS))
+def test_every_upload_format_member_is_documented(member: str) -> None:
+    assert FORMAT_MEMBERS[member], f"{member} has no docstring"
     assert in_guide(member.split(".")[1]), f"docs/plugins.md does not mention {member}"
 
 

@@ -19,8 +19,8 @@ from hub import limits, tokens
 from hub.cli.accounts import read_upload
 from hub.context import Hub, open_hub
 from hub.models import Account, Membership, Upload
-from hub.sandbox import free_port
 from hub.schools import create_school
+from hub.testing import free_port
 from tests.conftest import make_settings
 from tests.plugins.csv.files import HEADER, xlsx
 from tests.plugins.csv.hostile import HOSTILE, hostile_files

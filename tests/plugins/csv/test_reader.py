@@ -11,7 +11,8 @@ from datetime import datetime
 import pytest
 
 from hub import limits
-from plugins.csv.reader import Issue, detect_kind
+from hub.issues import FileIssue as Issue
+from plugins.csv.reader import detect_kind
 from plugins.csv.validate import validate_file
 from tests.plugins.csv.files import CSV_HEADER, HEADER, csv_bytes, ods, xls, xlsx
 
@@ -21,7 +22,8 @@ GRACE = ["grace@example.org", "Grace", "Hopper", "", ""]
 
 def people(result) -> list[tuple[str, int, str, str, str, str]]:
     return [
-        (p.sheet, p.row, p.email, p.first_name, p.last_name, p.role_sheet) for p in result.persons()
+        (p.sheet, p.row, p.email, p.first_name, p.last_name, p.role.capitalize())
+        for p in result.persons()
     ]
 
 

@@ -78,7 +78,7 @@ def test_demo_sample_is_current_and_valid() -> None:
     assert DEMO_ACCOUNTS.read_bytes() == sample_bytes()
     result = validate_file(DEMO_ACCOUNTS)
     assert result.ok, result.errors
-    assert {p.role_sheet for p in result.persons()} == {"Student", "Teacher", "Admin"}
+    assert {p.role for p in result.persons()} == {"student", "teacher", "admin"}
 
 
 def test_filled_in_values_that_look_like_formulas_stay_text() -> None:

@@ -7,11 +7,11 @@ import pytest
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
-from plugins.csv import uploads
+from hub.uploads import password_work
 
 _LIGHT = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
 
 
 @pytest.fixture(autouse=True)
 def _light_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(uploads, "hash_password", _LIGHT.hash)
+    monkeypatch.setattr(password_work, "hash_password", _LIGHT.hash)

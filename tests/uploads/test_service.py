@@ -27,8 +27,7 @@ from hub.models import (
 )
 from hub.passwords import verify_password
 from hub.schools import create_school
-from plugins.csv.template import build_workbook
-from plugins.csv.uploads import (
+from hub.uploads import (
     UploadOutcome,
     cancel_upload,
     confirm_upload,
@@ -36,6 +35,7 @@ from plugins.csv.uploads import (
     preview_upload,
     process_upload,
 )
+from plugins.csv.template import build_workbook
 from tests.plugins.csv.files import CSV_HEADER, HEADER, csv_bytes, ods, xls, xlsx
 
 ZERO = {"created": 0, "updated": 0, "unchanged": 0, "passwords_generated": 0}
