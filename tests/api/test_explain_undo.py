@@ -88,3 +88,26 @@ def test_audit_lists_who_did_what_per_school(district: District) -> None:
         district.school_a
     }
     assert all(district.school_b not in str(e) for e in mine)
+
+
+def test_an_upload_is_undone_by_its_id(district: District) -> None:
+    c, it = district.client, district.as_(district.district_it)
+    row = "Email,First Name,Last Name,Password,Role,Additional Schools\n"
+    data = row + "nia@ada.example.org,Nia,New,,student,\n"
+    made = c.post(
+        f"/api/v1/schools/{district.school_a}/uploads",
+        headers=it,
+        files={"file": ("a.csv", data.encode(), "text/csv")},
+    )
+    assert made.status_code == 200, made.text
+    upload_id = made.json()["upload_id"]
+    undone = c.post(f"/api/v1/runs/{upload_id}/undo?force=true", headers=it)
+    assert undone.status_code == 200, undone.text
+    body = undone.json()
+    assert body["undoes"] == upload_id and body["id"].startswith("upl_")
+    assert body["counts"]["deactivated"] == 1
+    why = c.get(
+        f"/api/v1/schools/{district.school_a}/accounts/nia@ada.example.org/explain", headers=it
+    ).json()
+    assert why["status"] == "deactivated" and why["last_changed_by"] == body["id"]
+    assert why["reason"].startswith(f"deactivated by {body['id']}: the undo of an upload")
