@@ -33,6 +33,9 @@ EVERY_ROUTE = [
     ("GET", "/api/v1/tokens"),
     ("POST", "/api/v1/tokens"),
     ("DELETE", "/api/v1/tokens/{run}"),
+    ("GET", "/api/v1/schools/{school}/accounts/{run}/explain"),  # any email: refused first
+    ("POST", "/api/v1/runs/{run}/undo"),
+    ("GET", "/api/v1/audit"),
 ]
 
 
