@@ -239,6 +239,13 @@ class UndoConflictOut(Shape):
     changed_by: str = Field(description="the later run or upload")
 
 
+class UndoRefusedOut(Shape):
+    """409 from an undo: rows changed again since; nothing was done."""
+
+    detail: str
+    conflicts: list[UndoConflictOut]
+
+
 class UploadUndoOut(Shape):
     """An upload's undo: a new upload record (itself undoable) with run-style counts."""
 

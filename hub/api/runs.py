@@ -7,9 +7,9 @@ from fastapi.responses import JSONResponse
 
 from hub import runs, undo
 from hub.api.deps import OPERATORS, HubDep, PrincipalDep
-from hub.api.errors import error_responses
+from hub.api.errors import ErrorOut, error_responses
 from hub.api.scope import visible_change_set, visible_integration, visible_run
-from hub.schema import RunOut, UndoConflictOut, UploadUndoOut
+from hub.schema import RunOut, UndoConflictOut, UndoRefusedOut, UploadUndoOut
 
 router = APIRouter(tags=["runs"])
 
@@ -62,7 +62,11 @@ def approve(run_id: str, hub: HubDep, principal: PrincipalDep) -> RunOut:
     response_model=RunOut | UploadUndoOut,
     responses={
         **error_responses(403, 404, 422),
-        409: {"description": "Later changes conflict: {detail, conflicts}", "model": None},
+        409: {
+            "model": ErrorOut | UndoRefusedOut,
+            "description": "Later runs or uploads changed some of the same rows (the "
+            "conflicts are listed), or the integration has a run queued or running",
+        },
     },
 )
 def undo_run(
