@@ -30,6 +30,7 @@ from hub.errors import Conflict as ConflictError
 from hub.errors import UsageError
 from hub.models import ACTIVE, CSV, Integration, Membership, Run, Upload, utcnow
 from hub.queue import RunQueue
+from hub.run_status import ACTIVE as ACTIVE_RUN
 from hub.run_status import SUCCEEDED
 from hub.runs.execution import conflict_message
 from hub.uploads import APPLIED
@@ -83,17 +84,23 @@ def undo(
         raise UsageError(msg)
     if found and not force:
         raise UndoConflicts(run.id, found)
+    latest = runs.list_runs(hub, integration_id=integration.id, limit=1)
+    if latest and latest[0].status in ACTIVE_RUN:
+        raise ConflictError(_busy(integration.id, latest[0].id))
     request = runs.RunRequest(
         integration.id, trigger="undo", actor=actor.name, force=force, undoes=run.id
     )
     submission = runs.submit(hub, request, here=here, queue=queue)
     if not submission.created and submission.run.undoes != run.id:
-        msg = (
-            f"integration '{integration.id}' has run '{submission.run.id}' queued or running; "
-            "undo when it has ended"
-        )
-        raise ConflictError(msg)
+        raise ConflictError(_busy(integration.id, submission.run.id))
     return Undone(run=submission.run)
+
+
+def _busy(integration_id: str, run_id: str) -> str:
+    return (
+        f"integration '{integration_id}' has run '{run_id}' queued or running; "
+        "undo when it has ended"
+    )
 
 
 def _undo_upload(hub: Hub, upload_id: str, *, actor: Actor, force: bool) -> Upload:
