@@ -33,8 +33,9 @@ class Mapped:
     roles: str
     active: bool
     hash: str
-    origin: str = ""
-    """Where each role came from (:func:`hub.roster.origin_text`), kept on the membership for explain."""
+    why: tuple[tuple[str, str], ...] = ()
+    """The provider's reasons for the roles (:attr:`RosterRecord.why`); the planner turns
+    them into the stored origin (:meth:`RoleMapper.origin`) only for rows it writes."""
 
 
 IMPLIED = "admin implies teacher (admin_implies_teacher=true)"
@@ -132,7 +133,7 @@ class RoleMapper:
             hash=record_hash(
                 email=email, first_name=first, last_name=last, roles=roles, active=record.active
             ),
-            origin=self.origin(roles, record.why),
+            why=record.why,
         )
 
 

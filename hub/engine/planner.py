@@ -242,7 +242,7 @@ class Planner:
                 ACTIVE,
                 digest,
                 status,
-                mapped.origin,
+                self.mapper.origin(mapped.roles, mapped.why),
             )
         )
         plan.counts["reactivated" if status != ACTIVE else "updated"] += 1
@@ -270,7 +270,7 @@ class Planner:
                             mapped.last_name,
                             mapped.roles,
                             mapped.hash,
-                            mapped.origin,
+                            self.mapper.origin(mapped.roles, mapped.why),
                         ),
                     )
                 )
@@ -283,7 +283,7 @@ class Planner:
                         mapped.external_id,
                         mapped.roles,
                         mapped.hash,
-                        mapped.origin,
+                        self.mapper.origin(mapped.roles, mapped.why),
                     )
                 )
                 counts["created"] += 1
