@@ -39,7 +39,6 @@ MEMBERSHIP_COLUMNS = (
     "external_id",
     "record_hash",
     "origin",
-    "changed_by",
     "created_at",
     "updated_at",
 )
@@ -113,11 +112,9 @@ def membership_row(
     external_id: str | None = None,
     record_hash: str | None = None,
     origin: str | None = None,
-    changed_by: str | None = None,
 ) -> tuple[Any, ...]:
     """A new active membership in :data:`MEMBERSHIP_COLUMNS` order (``stamp`` from
-    :func:`timestamp`; ``origin`` where its roles come from, ``changed_by`` the run or upload
-    writing it, see :mod:`hub.engine.changes`)."""
+    :func:`timestamp`; ``origin`` where its roles come from, see :mod:`hub.engine.changes`)."""
     return (
         account_id,
         school_id,
@@ -128,7 +125,6 @@ def membership_row(
         external_id,
         record_hash,
         origin,
-        changed_by,
         stamp,
         stamp,
     )

@@ -84,7 +84,7 @@ def _explain(conn: Connection, email: str, school_id: str, *, restricted: bool) 
         return answer
     history = _history(conn, member.id)
     owner = member.integration_id or (CSV if member.source == CSV else MANUAL)
-    last = member.changed_by or (history[0].change_set if history else None)
+    last = history[0].change_set if history else None
     answer.update(
         present=True,
         status=member.status,

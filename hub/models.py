@@ -67,15 +67,13 @@ class Membership(SQLModel, table=True):
     ``record_hash`` is the hash of the normalized provider record last applied, so an
     unchanged resync is a comparison, not a write. ``origin`` says where each role came from
     (JSON, role -> reasons: the provider's OU, group or role and the setting that mapped it,
-    or the sheet and row of an upload); ``changed_by`` is the run or upload that last wrote
-    the row (see :class:`Change`).
+    or the sheet and row of an upload). What runs and uploads changed is in :class:`Change`.
     """
 
     __table_args__ = (
         UniqueConstraint("account_id", "school_id", name="uq_membership_account_school"),
         Index("ix_membership_owner_external", "integration_id", "external_id"),
         Index("ix_membership_school_status", "school_id", "status"),
-        Index("ix_membership_changed_by", "changed_by"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -88,7 +86,6 @@ class Membership(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=255)
     record_hash: str | None = Field(default=None, max_length=64)
     origin: str | None = Field(default=None, sa_column=Column(Text))
-    changed_by: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 

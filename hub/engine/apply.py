@@ -22,7 +22,7 @@ from hub.bulk import (
     insert_many,
     membership_table,
 )
-from hub.engine.changes import recorded
+from hub.engine.changes import Recording, recorded
 from hub.engine.plan import Plan
 from hub.engine.stale import StalePlan, drop_stale
 from hub.models import DEACTIVATED, utcnow
@@ -56,17 +56,17 @@ def apply_plan(
     changed += [r.membership_id for r in plan.membership_updates]
     accounts = [r.account_id for r in plan.account_updates]
     accounts += [r.account_id for r in plan.password_restores]
-    with recorded(conn, change_set, now=now, memberships=changed, accounts=accounts):
-        _write(conn, plan, now, change_set)
+    with recorded(conn, change_set, memberships=changed, accounts=accounts) as log:
+        _write(conn, plan, now, log)
 
 
-def _write(conn: Connection, plan: Plan, now: datetime, change_set: str | None) -> None:
+def _write(conn: Connection, plan: Plan, now: datetime, log: Recording) -> None:
     m, a = membership_table, account_table
     if plan.deactivations:
         stmt = (
             update(m)
             .where(m.c.id.in_(bindparam("ids", expanding=True)))
-            .values(status=DEACTIVATED, changed_by=change_set, updated_at=now)
+            .values(status=DEACTIVATED, updated_at=now)
         )
         for d_part in chunks(plan.deactivations, LOOKUP_CHUNK):
             conn.execute(stmt, {"ids": [row.membership_id for row in d_part]})
@@ -105,9 +105,9 @@ def _write(conn: Connection, plan: Plan, now: datetime, change_set: str | None) 
         ]
         conn.execute(stmt, rows)
     if plan.membership_updates:
-        _update_memberships(conn, plan, now, change_set)
+        _update_memberships(conn, plan, now)
     if plan.new_accounts:
-        _insert_new_accounts(conn, plan, now, change_set)
+        _insert_new_accounts(conn, plan, now, log)
     if plan.links:
         stamp = bulk.timestamp(conn, now)
         insert_many(
@@ -115,17 +115,14 @@ def _write(conn: Connection, plan: Plan, now: datetime, change_set: str | None) 
             membership_table,
             MEMBERSHIP_COLUMNS,
             [
-                _membership_row(
-                    plan, r.account_id, r.external_id, r.roles, r.hash, r.origin, change_set, stamp
-                )
+                _membership_row(plan, r.account_id, r.external_id, r.roles, r.hash, r.origin, stamp)
                 for r in plan.links
             ],
         )
+        log.created(plan.school_id, [r.account_id for r in plan.links])
 
 
-def _update_memberships(
-    conn: Connection, plan: Plan, now: datetime, change_set: str | None
-) -> None:
+def _update_memberships(conn: Connection, plan: Plan, now: datetime) -> None:
     """Changed memberships; those whose provenance is unchanged (origin None) keep it."""
     m = membership_table
     values: dict[str, Any] = {
@@ -133,7 +130,6 @@ def _update_memberships(
         "roles": bindparam("b_roles"),
         "record_hash": bindparam("b_hash"),
         "status": bindparam("b_status"),
-        "changed_by": change_set,
         "updated_at": now,
     }
     keep = update(m).where(m.c.id == bindparam("b_id")).values(**values)
@@ -167,7 +163,6 @@ def _membership_row(
     roles: str,
     digest: str,
     origin: str,
-    change_set: str | None,
     stamp: Any,
 ) -> tuple[Any, ...]:
     """A new membership of the plan's integration, in :data:`hub.bulk.MEMBERSHIP_COLUMNS` order."""
@@ -181,13 +176,10 @@ def _membership_row(
         external_id=external_id,
         record_hash=digest,
         origin=origin or None,
-        changed_by=change_set,
     )
 
 
-def _insert_new_accounts(
-    conn: Connection, plan: Plan, now: datetime, change_set: str | None
-) -> None:
+def _insert_new_accounts(conn: Connection, plan: Plan, now: datetime, log: Recording) -> None:
     stamp = bulk.timestamp(conn, now)
     rows = [(r.email, r.first_name, r.last_name, None, stamp, stamp) for r in plan.new_accounts]
     ids = bulk.insert_accounts(conn, rows)
@@ -196,9 +188,8 @@ def _insert_new_accounts(
         membership_table,
         MEMBERSHIP_COLUMNS,
         [
-            _membership_row(
-                plan, ids[r.email], r.external_id, r.roles, r.hash, r.origin, change_set, stamp
-            )
+            _membership_row(plan, ids[r.email], r.external_id, r.roles, r.hash, r.origin, stamp)
             for r in plan.new_accounts
         ],
     )
+    log.created(plan.school_id, ids.values())

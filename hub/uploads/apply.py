@@ -20,7 +20,7 @@ from sqlmodel import Session
 from hub import audit, bulk
 from hub.actors import Actor
 from hub.context import Hub
-from hub.engine.changes import recorded
+from hub.engine.changes import Recording, recorded
 from hub.errors import HubError
 from hub.formats import FileCheck, UploadPerson
 from hub.models import CSV, School, Upload, utcnow
@@ -152,11 +152,11 @@ def write(session: Session, plan: Plan) -> None:
     changed = [u["b_id"] for u in plan.membership_updates]
     accounts = [u["b_id"] for u in (*plan.name_updates, *plan.password_updates)]
     conn = session.connection()
-    with recorded(conn, plan.change_set, now=now, memberships=changed, accounts=accounts):
-        _statements(session, plan, now)
+    with recorded(conn, plan.change_set, memberships=changed, accounts=accounts) as log:
+        _statements(session, plan, now, log)
 
 
-def _statements(session: Session, plan: Plan, now: datetime) -> None:
+def _statements(session: Session, plan: Plan, now: datetime, log: Recording) -> None:
     """The plan as bulk statements (one executemany each), inside the caller's transaction."""
     conn = session.connection()
     a, m = bulk.account_table, bulk.membership_table
@@ -199,11 +199,15 @@ def _statements(session: Session, plan: Plan, now: datetime) -> None:
                     integration_id=None,
                     source=CSV,
                     origin=origin,
-                    changed_by=plan.change_set,
                 )
                 for email, aid, sid, roles, origin in plan.new_memberships
             ],
         )
+        by_school: dict[str, list[int]] = {}
+        for email, aid, sid, _roles, _origin in plan.new_memberships:
+            by_school.setdefault(sid, []).append(ids[email] if aid is None else aid)
+        for sid, account_ids in by_school.items():
+            log.created(sid, account_ids)
     if plan.membership_updates:
         bulk.update_many(
             conn,
@@ -213,7 +217,6 @@ def _statements(session: Session, plan: Plan, now: datetime) -> None:
                 roles=bindparam("b_roles"),
                 status=bindparam("b_status"),
                 origin=bindparam("b_origin"),
-                changed_by=plan.change_set,
                 updated_at=bindparam("b_at"),
             ),
             plan.membership_updates,

@@ -44,8 +44,6 @@ def upgrade() -> None:
 
     with op.batch_alter_table('membership', schema=None) as batch_op:
         batch_op.add_column(sa.Column('origin', sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
-        batch_op.create_index('ix_membership_changed_by', ['changed_by'], unique=False)
 
     with op.batch_alter_table('run', schema=None) as batch_op:
         batch_op.add_column(sa.Column('undoes', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
@@ -72,8 +70,6 @@ def downgrade() -> None:
         batch_op.drop_column('undoes')
 
     with op.batch_alter_table('membership', schema=None) as batch_op:
-        batch_op.drop_index('ix_membership_changed_by')
-        batch_op.drop_column('changed_by')
         batch_op.drop_column('origin')
 
     with op.batch_alter_table('change', schema=None) as batch_op:
