@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, literal, select
+from sqlalchemy import Connection, Table
 
 from hub.bulk import LOOKUP_CHUNK, account_table, chunks, membership_table
 from hub.models import Change
@@ -39,18 +40,14 @@ class Recording:
         self.change_set = change_set
 
     def created(self, school_id: str, account_ids: Iterable[int]) -> None:
-        """The memberships just inserted at ``school_id`` for ``account_ids``, recorded by the
+        """The memberships just inserted at ``school_id`` for ``account_ids``, found by the
         unique (account, school) index, a batch of ids per statement."""
         if self.change_set is None:
             return
-        m, c = membership_table, change_table
-        query = select(literal(self.change_set), literal(CREATED), m.c.account_id, m.c.id).where(
-            m.c.school_id == school_id, m.c.account_id.in_(bindparam("ids", expanding=True))
-        )
-        stmt = insert(c).from_select(["change_set", "kind", "account_id", "membership_id"], query)
-        ids = list(account_ids)
-        for part in chunks(ids, LOOKUP_CHUNK):
-            self.conn.execute(stmt, {"ids": list(part)})
+        columns = "account_id, id"
+        where = f"school_id = {_mark(self.conn)} AND account_id"
+        params = (self.change_set, CREATED, school_id)
+        _copy(self.conn, membership_table, _CREATED_COLUMNS, columns, where, params, account_ids)
 
 
 @contextmanager
@@ -79,26 +76,46 @@ def snapshot(
     accounts: Iterable[int] = (),
 ) -> None:
     """Copy the rows about to change into the change log, set-based."""
-    m, a, c = membership_table, account_table, change_table
-    ids = sorted(set(memberships))
-    if ids:
-        query = select(
-            literal(change_set),
-            literal(MEMBERSHIP),
-            m.c.account_id,
-            m.c.id,
-            *(m.c[name] for name in _MEMBERSHIP_BEFORE),
-        ).where(m.c.id.in_(bindparam("ids", expanding=True)))
-        stmt = insert(c).from_select(
-            ["change_set", "kind", "account_id", "membership_id", *_MEMBERSHIP_BEFORE], query
-        )
-        for part in chunks(ids, LOOKUP_CHUNK):
-            conn.execute(stmt, {"ids": list(part)})
-    ids = sorted(set(accounts))
-    if ids:
-        query = select(
-            literal(change_set), literal(ACCOUNT), a.c.id, *(a.c[name] for name in _ACCOUNT_BEFORE)
-        ).where(a.c.id.in_(bindparam("ids", expanding=True)))
-        stmt = insert(c).from_select(["change_set", "kind", "account_id", *_ACCOUNT_BEFORE], query)
-        for part in chunks(ids, LOOKUP_CHUNK):
-            conn.execute(stmt, {"ids": list(part)})
+    into: tuple[str, ...] = ("change_set", "kind", "account_id", "membership_id")
+    kept = ", ".join(("account_id", "id", *_MEMBERSHIP_BEFORE))
+    params = (change_set, MEMBERSHIP)
+    _copy(
+        conn, membership_table, (*into, *_MEMBERSHIP_BEFORE), kept, "id", params, set(memberships)
+    )
+    kept = ", ".join(("id", *_ACCOUNT_BEFORE))
+    into = ("change_set", "kind", "account_id", *_ACCOUNT_BEFORE)
+    _copy(conn, account_table, into, kept, "id", (change_set, ACCOUNT), set(accounts))
+
+
+_CREATED_COLUMNS = ("change_set", "kind", "account_id", "membership_id")
+
+
+def _mark(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _copy(
+    conn: Connection,
+    table: Table,
+    into: tuple[str, ...],
+    columns: str,
+    where: str,
+    params: tuple[Any, ...],
+    ids: Iterable[int],
+) -> None:
+    """``INSERT INTO change (into) SELECT change_set, kind, columns FROM table WHERE where IN
+    (ids)``, a batch of ids per statement, straight to the driver (SQLAlchemy's expanding
+    parameters cost more than the statement itself on a large run)."""
+    wanted = sorted(ids)
+    if not wanted:
+        return
+    quote = conn.dialect.identifier_preparer
+    mark = _mark(conn)
+    head = (
+        f"INSERT INTO {quote.format_table(change_table)} ({', '.join(into)}) "  # noqa: S608
+        f"SELECT CAST({mark} AS VARCHAR(32)), CAST({mark} AS VARCHAR(16)), {columns} "
+        f"FROM {quote.format_table(table)} WHERE {where} IN "
+    )
+    for part in chunks(wanted, LOOKUP_CHUNK):
+        sql = head + "(" + ", ".join([mark] * len(part)) + ")"
+        conn.exec_driver_sql(sql, (*params, *part))
