@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 STUDENT = "student"
 TEACHER = "teacher"
@@ -39,7 +39,8 @@ class RosterRecord:
     roles: frozenset[str] = frozenset()
     schools: tuple[str, ...] = ()
     active: bool = True
-    why: tuple[tuple[str, str], ...] = ()
+    why: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    """Provenance, not part of who the person is: two records alike but for it are equal."""
 
 
 @dataclass(frozen=True, slots=True)
