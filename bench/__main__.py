@@ -82,6 +82,16 @@ generator or an API; the provider's own costs are measured by the provider figur
   Target: at most 2x.
 - **explain**: the median of 201 answers (150 people present, 51 never synced) on the
   synced school, against a budget of 50 ms. Target: within the budget.
+
+## What the rooms figure measures
+
+- **rooms import --dry-run** (`bench/bench_rooms.py`): `rosterhub rooms import FILE --school S
+  --dry-run --json` of a 2,000-room .xlsx (the rooms template filled in, four folders), timed
+  as a whole process the way a person runs it: interpreter start, the command's imports, the
+  plugin host loading every provider, the database, the spreadsheet read in the confined
+  child, every rule on every row, and the JSON answer. The floor is a whole process running
+  `pandas.read_excel(FILE, engine="calamine", dtype=str, sheet_name=None)` on the same file;
+  the two are timed interleaved, best of 3. Target: at most 2x the floor.
 """
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from hub.actors import Actor
 from hub.context import Hub
 from hub.errors import UsageError
-from hub.models import Integration, Run, School, Upload
+from hub.models import Integration, Room, RoomFolder, Run, School, Upload
 from hub.tokens import DISTRICT_IT, SCHOOL_ADMIN, SUPPORT
 
 WRITERS = (DISTRICT_IT,)
@@ -133,3 +133,19 @@ def visible_change_set(hub: Hub, principal: Principal, ref: str) -> str:
     if ref.startswith("upl_"):
         return visible_upload(hub, principal, ref).id
     return visible_run(hub, principal, ref).id
+
+
+def visible_room(hub: Hub, principal: Principal, room_id: str) -> Room:
+    with hub.session() as session:
+        room = session.get(Room, room_id)
+    if room is None or not principal.sees_school(room.school_id):
+        raise _unknown(kind="room", ref=room_id)
+    return room
+
+
+def visible_folder(hub: Hub, principal: Principal, folder_id: str) -> RoomFolder:
+    with hub.session() as session:
+        folder = session.get(RoomFolder, folder_id)
+    if folder is None or not principal.sees_school(folder.school_id):
+        raise _unknown(kind="folder", ref=folder_id)
+    return folder

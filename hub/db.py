@@ -7,20 +7,23 @@ engine out, so every entry point (CLI, serve, worker, tests) sees the same schem
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from hub.errors import ConfigError, HubError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 _migrated: set[str] = set()
@@ -82,6 +85,8 @@ def create_db_engine(url: str) -> Engine:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config  # alembic loads only when a schema is to be upgraded
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -95,11 +100,48 @@ def migrate(engine: Engine) -> None:
         if key in _migrated:
             return
         try:
-            command.upgrade(alembic_config(engine), "head")
+            if _current_revision(engine) != head_revision():
+                from alembic import command
+
+                command.upgrade(alembic_config(engine), "head")
         except OperationalError as exc:
             msg = f"cannot open the database: {exc.orig}"
             raise HubError(msg) from None
         _migrated.add(key)
+
+
+_REVISION = re.compile(r"^revision(?:: str)? = ['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision(?:: [^=]+)? = ['\"]([^'\"]+)['\"]", re.MULTILINE)
+
+
+@cache
+def head_revision() -> str | None:
+    """The one head of the migration scripts, read from their text (None when there is not
+    exactly one): what a database at head records, known without importing alembic."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        source = script.read_text(encoding="utf-8")
+        found = _REVISION.search(source)
+        if found is None:
+            return None
+        revisions.add(found.group(1))
+        parents.update(_DOWN.findall(source))
+    heads = revisions - parents
+    return next(iter(heads)) if len(heads) == 1 else None
+
+
+def _current_revision(engine: Engine) -> str | None:
+    """The database's alembic revision (None for a new database): one query, so a command
+    against a database already at head starts without loading alembic and every script."""
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+    except OperationalError:
+        return None
+    except Exception:  # noqa: BLE001 - no such table (PostgreSQL raises ProgrammingError)
+        return None
+    return str(rows[0][0]) if len(rows) == 1 else None
 
 
 def open_engine(url: str) -> Engine:

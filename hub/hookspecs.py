@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from hub.formats import UploadFormat
     from hub.provider import Provider
     from hub.schema import RunOutcome
+    from hub.tables import Tables
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 
@@ -90,4 +91,19 @@ def rosterhub_register_upload_formats() -> list[UploadFormat]:  # type: ignore[e
     checked rows of people (:class:`hub.formats.UploadPerson`) and located problems
     (:class:`hub.issues.FileIssue`), never raising for a bad file, and parses untrusted bytes
     out of process under :mod:`hub.limits`. Returning ``None`` or ``[]`` registers nothing.
+    """
+
+
+@hookspec(firstresult=True)
+def rosterhub_read_tables(content: bytes, filename: str) -> Tables | None:
+    """Read a spreadsheet (.xlsx, .xls, .ods or .csv, decided by its bytes) into a
+    :class:`hub.tables.Tables` of text rows; raise :class:`hub.tables.UnreadableTables` with
+    a person's reason when it cannot be read.
+
+    Called by services that import a spreadsheet of their own layout (the rooms import), with
+    the whole file and the name it goes by in messages; the first plugin to answer wins
+    (``firstresult``), so exactly one reader serves every import. The built-in reader
+    (``plugins.csv``) reads under the same limits and in the same confined child process as
+    account uploads; a replacement must keep those guarantees, since ``content`` is hostile
+    until read.
     """

@@ -334,3 +334,75 @@ class ResyncRequest(SQLModel, table=True):
     decided_by: str | None = Field(default=None, max_length=200)
     decided_at: datetime | None = _ts()
     run_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class RoomFolder(SQLModel, table=True):
+    """A folder of rooms (Restrooms, Classrooms …): its rooms take its color and icon.
+    ``position`` orders folders and rooms outside folders together (the school's arrangement)."""
+
+    __table_args__ = (UniqueConstraint("school_id", "name_key", name="uq_roomfolder_school_name"),)
+
+    id: str = Field(default_factory=lambda: new_id("fld"), primary_key=True)
+    school_id: str = Field(foreign_key="school.id", index=True)
+    name: str = Field(max_length=30)
+    name_key: str = Field(max_length=30)
+    color: str = Field(max_length=7)
+    icon: str = Field(max_length=32)
+    position: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Room(SQLModel, table=True):
+    """A place a pass goes to, with the settings of the onboarding guide. ``name_key`` is the
+    lower-cased name (names are unique in a school ignoring case); ``position`` orders it among
+    its folder's rooms, or among the top-level items when it is in none. Restrictions are
+    JSON ``{"who", "room", "teacher"}`` (teacher: an account id) or null (off);
+    ``closest_rooms`` room ids; ``visibility_students`` account ids."""
+
+    __table_args__ = (UniqueConstraint("school_id", "name_key", name="uq_room_school_name"),)
+
+    id: str = Field(default_factory=lambda: new_id("rm"), primary_key=True)
+    school_id: str = Field(foreign_key="school.id", index=True)
+    folder_id: str | None = Field(default=None, foreign_key="roomfolder.id", index=True)
+    name: str = Field(max_length=15)
+    name_key: str = Field(max_length=15)
+    number: str = Field(default="", max_length=5)
+    travel_type: str = Field(default="round_trip", max_length=16)
+    time_limit: int = Field(default=5)
+    counts_toward_limits: bool = Field(default=True)
+    show_as_origin: bool = Field(default=True)
+    max_capacity: int | None = Field(default=None)
+    restriction_now: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    restriction_future: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    restrict_ending: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    closest_rooms: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    visibility_mode: str = Field(default="all", max_length=16)
+    visibility_students: list[int] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    open: bool = Field(default=True)
+    color: str = Field(default="#3b82f6", max_length=7)
+    icon: str = Field(default="door", max_length=32)
+    position: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class RoomTeacher(SQLModel, table=True):
+    """A teacher (or admin) account in a room: who sees the room's passes and approves them
+    when its restrictions say "teachers in room"."""
+
+    __table_args__ = (Index("ix_roomteacher_account", "account_id"),)
+
+    room_id: str = Field(foreign_key="room.id", primary_key=True)
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    position: int = Field(default=0)
+
+
+class RoomSetup(SQLModel, table=True):
+    """A school's rooms dashboard state: the starter pack ``added`` or ``dismissed`` (null:
+    still offered)."""
+
+    school_id: str = Field(foreign_key="school.id", primary_key=True)
+    starter_pack: str | None = Field(default=None, max_length=16)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

@@ -18,6 +18,7 @@ from hub.api import (
     health,
     integrations,
     plugins,
+    rooms,
     runs,
     schools,
     template,
@@ -51,6 +52,7 @@ def api_router() -> APIRouter:
         template,
         tokens,
         audit,
+        rooms,
     ):
         router.include_router(module.router)
     return router
@@ -128,6 +130,6 @@ def create_app(
         BodyLimit,
         max_bytes=MAX_BODY_BYTES,
         upload_max_bytes=MAX_UPLOAD_BODY_BYTES,
-        upload_suffix="/uploads",
+        upload_suffix=("/uploads", "/rooms/imports"),
     )
     return app

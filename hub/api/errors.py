@@ -146,7 +146,12 @@ class BodyLimit:
     """
 
     def __init__(
-        self, app: ASGIApp, *, max_bytes: int, upload_max_bytes: int, upload_suffix: str
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        upload_max_bytes: int,
+        upload_suffix: str | tuple[str, ...],
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes

@@ -9,14 +9,13 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from hub import accounts, limits, schools
+from hub import accounts, schools
 from hub.actors import Actor
 from hub.cli.app import app, group
 from hub.cli.credentials import CredentialsFile
 from hub.cli.output import REJECTED, JsonFlag, emit, stderr_console, table
-from hub.cli.runtime import actor, cli_hub
+from hub.cli.runtime import actor, cli_hub, read_upload
 from hub.context import Hub
-from hub.errors import UsageError
 from hub.models import School
 from hub.uploads import credentials_csv, process_upload, upload_format
 
@@ -158,19 +157,6 @@ def show_upload(console: Console, result: dict[str, Any]) -> None:
             f"Generated passwords written to {result['credentials_file']} (mode 0600)",
             markup=False,
         )
-
-
-def read_upload(path: Path) -> bytes:
-    """The file's bytes, never more than one past the size limit (the reader refuses those)."""
-    try:
-        with path.open("rb") as stream:
-            return stream.read(limits.MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        msg = f"no such file: {path}"
-        raise UsageError(msg) from None
-    except IsADirectoryError:
-        msg = f"{path} is a directory, not a spreadsheet"
-        raise UsageError(msg) from None
 
 
 def import_spreadsheet(

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import typer
+import typer.main
 from sqlalchemy.exc import SQLAlchemyError
 from typer import _click
 from typer.core import TyperGroup
@@ -36,9 +37,42 @@ def _database_message(exc: SQLAlchemyError) -> str:
     return f"database error: {first}"
 
 
+CommandLoader = Callable[[str | None], None]
+"""Imports the module(s) that register a command (``None``: every command)."""
+_loaders: list[CommandLoader] = []
+
+
+def load_commands_with(loader: CommandLoader) -> None:
+    """How the root finds commands it has not imported yet (:mod:`hub.cli` registers it):
+    ``rosterhub rooms import`` imports the rooms commands, not the whole command line."""
+    _loaders.append(loader)
+
+
 class RosterhubGroup(TyperGroup):
     """Runs the command tree without click's standalone handling so every failure, including
-    a bad option, is reported the same way and exits with the documented code."""
+    a bad option, is reported the same way and exits with the documented code. Commands are
+    imported when they are first named (or listed), so a command starts with only its own
+    imports."""
+
+    def _load(self, name: str | None) -> None:
+        for loader in _loaders:
+            loader(name)
+        built = typer.main.get_command(app)
+        if isinstance(built, TyperGroup):
+            for key, command in built.commands.items():
+                self.commands.setdefault(key, command)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found = super().get_command(ctx, cmd_name)
+        if found is None and _loaders:
+            self._load(cmd_name)
+            found = super().get_command(ctx, cmd_name)
+        return found
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        if _loaders:
+            self._load(None)
+        return super().list_commands(ctx)
 
     def main(
         self,

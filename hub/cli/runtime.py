@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pluggy
 
+from hub import limits
 from hub.config import get_settings
 from hub.context import Hub, open_hub
 from hub.errors import UsageError
@@ -75,4 +76,17 @@ def _read_secret_file(option: str, key: str, path: str) -> str:
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
         msg = f"{option} {key}=@{path}: cannot read the file ({reason})"
+        raise UsageError(msg) from None
+
+
+def read_upload(path: Path) -> bytes:
+    """The file's bytes, never more than one past the size limit (the reader refuses those)."""
+    try:
+        with path.open("rb") as stream:
+            return stream.read(limits.MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        msg = f"no such file: {path}"
+        raise UsageError(msg) from None
+    except IsADirectoryError:
+        msg = f"{path} is a directory, not a spreadsheet"
         raise UsageError(msg) from None

@@ -22,6 +22,7 @@ def router() -> APIRouter:
         home,
         integrations,
         requests,
+        rooms,
         runs,
         signin,
         static,
@@ -40,6 +41,7 @@ def router() -> APIRouter:
         google,
         runs,
         requests,
+        rooms,
     ):
         console.include_router(module.router, prefix=PREFIX)
     console.include_router(static.fallback, prefix=PREFIX)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from hub import accounts, integrations, resync_requests, run_history
 from hub.console.session import HereDep
 from hub.console.web import ConsoleRoute, page
+from hub.rooms import queries
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -35,6 +36,9 @@ def home(request: Request, here: HereDep) -> Response:
     if school is not None:
         context.update(rostering(here))
         context["roles"] = accounts.role_counts(here.hub, school_id=school.id)
+        rooms = queries.list_rooms(here.hub, school_id=school.id)
+        context["rooms_count"] = len(rooms)
+        context["rooms_unstaffed"] = [r["name"] for r in rooms if r["needs_teacher"]]
         context["open_request"] = next(
             iter(resync_requests.list_requests(here.hub, school_ids=frozenset({school.id}))),
             None,

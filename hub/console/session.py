@@ -43,7 +43,8 @@ IDLE = timedelta(hours=8)
 LIFETIME = timedelta(hours=12)
 TOUCH_EVERY = timedelta(minutes=1)
 LIST_PAGES = frozenset(
-    f"/console{p}" for p in ("", "/", "/accounts", "/integrations", "/runs", "/resync-requests")
+    f"/console{p}"
+    for p in ("", "/", "/accounts", "/integrations", "/runs", "/resync-requests", "/rooms")
 )
 EXPIRED_FORM = "This form has expired. Reload the page and try again."
 

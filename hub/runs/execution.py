@@ -26,6 +26,7 @@ from hub.integrations import build_provider
 from hub.issues import Issue
 from hub.models import Integration, Run, utcnow
 from hub.provider import Provider
+from hub.rooms.staffing import room_warnings
 from hub.run_status import DRY_RUN, FAILED, HELD, QUEUED, RUNNING, SUCCEEDED
 from hub.runs.ending import fail, failure_reason, finish
 from hub.runs.heartbeat import Heartbeat
@@ -103,6 +104,8 @@ def _execute(hub: Hub, run: Run, integration: Integration, progress: Progress | 
     plan.settings_digest = settings_digest(
         integration.settings, admin_implies_teacher=integration.admin_implies_teacher
     )
+    for issue in room_warnings(hub, plan):  # teachers leaving rooms: say which
+        plan.add_issue(issue)
     plan_cursor_before = integration.cursor
     reason = hold_reason(plan, max_deactivate_percent=integration.max_deactivate_percent)
     if run.dry_run:

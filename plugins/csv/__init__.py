@@ -5,6 +5,8 @@ itself reads nothing (:mod:`plugins.csv.provider`); the file reading is the uplo
 (:mod:`plugins.csv.upload_format`: :mod:`plugins.csv.reader`, any spreadsheet into text tables,
 and :mod:`plugins.csv.validate`, the rules) and the template (:mod:`plugins.csv.template`).
 The upload lifecycle (preview, confirm, apply) is the hub's own service, ``hub.uploads``.
+:mod:`plugins.csv.tables` reads any spreadsheet into plain rows, with the same checks and the
+same confined parse, for the hub's ``rosterhub_read_tables`` hook (the rooms import).
 """
 
 from __future__ import annotations
@@ -12,9 +14,16 @@ from __future__ import annotations
 from hub import hookimpl
 from hub.formats import UploadFormat
 from hub.provider import Provider
+from hub.tables import Tables
 from plugins.csv.provider import CsvProvider
+from plugins.csv.tables import read_tables
 
-__all__ = ["CsvProvider", "rosterhub_register_providers", "rosterhub_register_upload_formats"]
+__all__ = [
+    "CsvProvider",
+    "rosterhub_read_tables",
+    "rosterhub_register_providers",
+    "rosterhub_register_upload_formats",
+]
 
 
 @hookimpl
@@ -29,3 +38,10 @@ def rosterhub_register_upload_formats() -> list[UploadFormat]:
     from plugins.csv.upload_format import SpreadsheetFormat
 
     return [SpreadsheetFormat()]
+
+
+@hookimpl
+def rosterhub_read_tables(content: bytes, filename: str) -> Tables:
+    """Any spreadsheet as text tables, through the same guards and parse child as uploads
+    (:mod:`plugins.csv.tables` loads no pandas)."""
+    return read_tables(content, filename=filename)

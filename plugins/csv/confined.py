@@ -11,7 +11,10 @@ child exits, so the service is no bigger after a large upload than before it.
 Children are forked from a forkserver that has the reader (pandas, calamine) imported already:
 starting one costs a few milliseconds, not the second a fresh interpreter takes, and the
 forkserver itself is a single-threaded process, safe to fork however many threads the service
-runs. It starts on the first parse (or :func:`warm_up`) and ends with the process.
+runs. It starts on the first parse (or :func:`warm_up`) and ends with the process. A caller
+whose parse needs nothing the process lacks may ask for ``fork_when_alone``: a process with a
+single thread (a CLI command) then forks itself for the child, under the same ceilings, instead
+of starting a forkserver and its imports for one parse (the rooms import).
 """
 
 from __future__ import annotations
@@ -75,16 +78,21 @@ def run(
     *args: Any,
     memory_bytes: int | None = None,
     seconds: float | None = None,
+    fork_when_alone: bool = False,
 ) -> T:
     """``func(*args)`` in a child process, under ``memory_bytes`` of further address space and
     ``seconds`` of wall clock (defaults: :data:`hub.limits.PARSE_MEMORY_BYTES` and
     :data:`hub.limits.PARSE_SECONDS`). An exception ``func`` raises is raised here; anything
     else that stops the child raises :class:`Failed`. ``func`` must be importable by name.
-    Callers reading an upload take a :func:`turn` first."""
+    Callers reading an upload take a :func:`turn` first. ``fork_when_alone``: see the module
+    docstring (forking is safe only while the process has one thread)."""
     memory = limits.PARSE_MEMORY_BYTES if memory_bytes is None else memory_bytes
     timeout = limits.PARSE_SECONDS if seconds is None else seconds
     deadline = time.monotonic() + timeout
-    return _run_child(func, args, memory=memory, timeout=timeout, deadline=deadline)
+    alone = fork_when_alone and threading.active_count() == 1
+    return _run_child(
+        func, args, memory=memory, timeout=timeout, deadline=deadline, fork_self=alone
+    )
 
 
 @contextmanager
@@ -102,10 +110,17 @@ def turn(seconds: float | None = None) -> Iterator[None]:
 
 
 def _run_child(
-    func: Callable[..., T], args: tuple[Any, ...], *, memory: int, timeout: float, deadline: float
+    func: Callable[..., T],
+    args: tuple[Any, ...],
+    *,
+    memory: int,
+    timeout: float,
+    deadline: float,
+    fork_self: bool = False,
 ) -> T:
-    receive, send = _get_context().Pipe(duplex=False)
-    child = _Child(
+    receive, send = multiprocessing.Pipe(duplex=False)
+    kind: Any = multiprocessing.get_context("fork").Process if fork_self else _Child
+    child = kind(
         target=_child_main,
         args=(send, func, args, memory, timeout),
         name="rosterhub-parse",

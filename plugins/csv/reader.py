@@ -16,14 +16,11 @@ reader crash, run out of memory or time, is refused with a message saying which.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
-import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +29,8 @@ from pandas.api.types import infer_dtype
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from hub import limits
-from hub.errors import HubError
 from hub.issues import FileIssue
-from plugins.csv import confined, extent
+from plugins.csv import extent
 from plugins.csv.layout import (
     EMAIL,
     FIRST_NAME,
@@ -48,29 +44,39 @@ from plugins.csv.layout import (
     column_for_header,
     sheet_for_name,
 )
+from plugins.csv.sniff import (
+    CSV,
+    ODS,
+    XLS,
+    XLSX,
+    Bounds,
+    UnreadableFile,
+    cell_text,
+    check_extents,
+    decode,
+    delimiter,
+    detect_kind,
+    load_source,
+    parse_confined,
+)
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "CSV",
+    "ODS",
+    "XLS",
+    "XLSX",
+    "Sheet",
+    "UnreadableFile",
+    "Workbook",
+    "detect_kind",
+    "load_source",
+    "read_workbook",
+    "source_name",
+]
 
 # How far down a title row or two may push the header.
 HEADER_SEARCH_ROWS = 10
 
-XLSX = "xlsx"
-XLS = "xls"
-ODS = "ods"
-CSV = "csv"
-
-_OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")
-_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
-_NAMES_OF_FORMATS: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF", "a PDF document"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"{\\rtf", "an RTF document"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
-)
 _WHITESPACE_RUN = r"\s+"
 # Cells are joined with this separator so a few substring searches of one string tell whether a
 # column needs cleaning at all (most do not); a separator inside a cell only costs a needless clean.
@@ -80,10 +86,6 @@ _SPACES = tuple(c for c in map(chr, range(0x3001)) if c.isspace())  # what str.s
 # search instead of one per kind of space (``\s`` is exactly ``_SPACES``).
 _PADDED = re.compile(rf"{_JOIN}\s")
 _ODD_SPACES = tuple(c for c in _SPACES if c != " ") + ("  ",)
-
-
-class UnreadableFile(HubError):
-    """The upload cannot be read as an accounts spreadsheet at all; the message says why."""
 
 
 @dataclass
@@ -153,161 +155,16 @@ def source_name(source: str | Path | bytes, filename: str | None = None) -> str:
     return "upload" if isinstance(source, bytes) else Path(source).name
 
 
-def load_source(source: str | Path | bytes) -> bytes:
-    """The file's bytes; a file on disk over the size limit is not read at all."""
-    if isinstance(source, bytes):
-        return source
-    path = Path(source)
-    size = path.stat().st_size
-    if size > limits.MAX_FILE_BYTES:
-        raise UnreadableFile(_too_big(size))
-    return path.read_bytes()
-
-
 def read_workbook(content: bytes, *, filename: str) -> Workbook:
     """Read every accounts table in ``content``. Raises :class:`UnreadableFile` when the file
     is not a spreadsheet, too big, reaches too far, cannot be parsed within the ceilings, or
     has no table of accounts at all."""
-    if len(content) > limits.MAX_FILE_BYTES:
-        raise UnreadableFile(_too_big(len(content)))
-    if not content.strip():
-        msg = "the file is empty"
-        raise UnreadableFile(msg)
-    confined.warm_up()  # a first upload's forkserver starts while the file is measured
-    kind = detect_kind(content)
-    try:
-        with confined.turn():
-            _check_extents(_measure(content, kind=kind, filename=filename), csv_file=kind == CSV)
-            book = confined.run(parse, content, kind, filename, _bounds())
-    except confined.Failed as exc:
-        raise UnreadableFile(_failure(exc, filename)) from None
-    except UnreadableFile:
-        raise
-    except Exception as exc:  # a reader bug, raised in the child: a refusal, not a 500
-        log.warning("reading %s failed: %s: %s", filename, type(exc).__name__, exc)
-        failed = confined.Failed(confined.CRASH, type(exc).__name__)
-        raise UnreadableFile(_failure(failed, filename)) from None
+    book: Workbook = parse_confined(parse, content, filename=filename)
     rows = sum(len(sheet.data) for sheet in book.sheets)
     if rows > limits.MAX_ROWS:
         msg = f"the file has {rows:,} rows of accounts; at most {limits.MAX_ROWS:,} can be imported at once, so split it into smaller files"
         raise UnreadableFile(msg)
     return book
-
-
-def detect_kind(content: bytes) -> str:
-    """``xlsx``, ``xls``, ``ods`` or ``csv`` from the bytes themselves (magic numbers)."""
-    head = content[:8]
-    if head.startswith(b"PK\x03\x04"):
-        return _zip_kind(content)
-    if head == _OLE2:
-        # Encrypted .xlsx files are OLE2 containers holding an "EncryptedPackage" stream.
-        if "EncryptedPackage".encode("utf-16-le") in content[:65536]:
-            msg = "the workbook is protected with a password; save a copy without the password and send that"
-            raise UnreadableFile(msg)
-        return XLS
-    for magic, what in _NAMES_OF_FORMATS:
-        if head.startswith(magic):
-            msg = f"the file is {what}, not a spreadsheet (send .xlsx, .xls, .ods or .csv)"
-            raise UnreadableFile(msg)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return CSV
-    if b"\x00" in content[:8192]:
-        msg = "the file is not a spreadsheet or text (send .xlsx, .xls, .ods or .csv)"
-        raise UnreadableFile(msg)
-    start = content[:512].lstrip(codecs.BOM_UTF8).lstrip().lower()
-    if start.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table")):
-        msg = "the file is a web page or XML, not a spreadsheet; open it in Excel and save it as .xlsx"
-        raise UnreadableFile(msg)
-    return CSV
-
-
-def _zip_kind(content: bytes) -> str:
-    try:
-        with extent.open_zip(content) as archive:
-            names = set(archive.namelist())
-            mimetype = (
-                extent.read_part(archive, "mimetype", limit=256).strip()
-                if "mimetype" in names
-                else b""
-            )
-    except extent.Refused as exc:
-        raise UnreadableFile(str(exc)) from None
-    if mimetype == _ODS_MIMETYPE:
-        return ODS
-    if "[Content_Types].xml" in names and (
-        "xl/workbook.xml" in names or "xl/workbook.bin" in names
-    ):
-        return XLSX
-    if mimetype.startswith(b"application/vnd.oasis.opendocument"):
-        msg = "the file is an OpenDocument text or presentation, not a spreadsheet"
-        raise UnreadableFile(msg)
-    if "word/document.xml" in names:
-        msg = "the file is a Word document, not a spreadsheet"
-        raise UnreadableFile(msg)
-    if "ppt/presentation.xml" in names:
-        msg = "the file is a PowerPoint presentation, not a spreadsheet"
-        raise UnreadableFile(msg)
-    msg = "the file is a zip archive, not a spreadsheet (send the .xlsx itself)"
-    raise UnreadableFile(msg)
-
-
-# Rows, columns and cells a sheet may reach: passed to the child, whose limits module is its own.
-Bounds = tuple[int, int, int]
-
-
-# -- guards --------------------------------------------------------------------------------------
-
-
-def _measure(content: bytes, *, kind: str, filename: str) -> list[extent.Extent]:
-    """How far each sheet reaches, from the file itself (.xls: measured in the child)."""
-    try:
-        if kind == CSV:
-            text, _ = _decode(content)
-            return [extent.text_extent(text, delimiter=_delimiter(text), name=filename)]
-        if kind == XLS:
-            return []
-        with extent.open_zip(content) as archive:
-            if kind == ODS:
-                return extent.ods_extents(archive)
-            return extent.xlsx_extents(archive)
-    except extent.Refused as exc:
-        raise UnreadableFile(str(exc)) from None
-
-
-def _check_extents(
-    extents: list[extent.Extent], *, csv_file: bool = False, bounds: Bounds | None = None
-) -> None:
-    rows, columns, cells = bounds or _bounds()
-    for reach in extents:
-        if reach.rows > rows or reach.columns > columns:
-            where = "the file" if csv_file else f"sheet {reach.sheet}"
-            further = " or further" if reach.partial else ""
-            says = f" (its dimension says {reach.declared})" if reach.declared else ""
-            msg = f"{where} reaches row {reach.rows:,} / column {extent.column_letters(reach.columns)}{further}{says}; the limit is {rows:,} rows and {columns:,} columns, so delete what lies beyond the accounts or split the file into smaller ones"
-            raise UnreadableFile(msg)
-    total = sum(reach.cells for reach in extents)
-    if total > cells:
-        sizes = ", ".join(
-            f"{r.sheet} {r.rows:,} x {r.columns:,}" for r in extents if r.cells and not csv_file
-        )
-        shape = f" ({sizes})" if sizes else ""
-        msg = f"the file reaches {total:,} cells{shape}; the limit is {cells:,} cells (rows x columns from A1, every sheet added up), so delete unused columns or split the file into smaller ones"
-        raise UnreadableFile(msg)
-
-
-def _bounds() -> Bounds:
-    return limits.MAX_SHEET_ROWS, limits.MAX_COLUMNS, limits.MAX_CELLS
-
-
-def _failure(exc: confined.Failed, filename: str) -> str:
-    """Why the parse child gave no rows, for a person, naming the file."""
-    if exc.reason == confined.MEMORY:
-        return f"reading '{filename}' needed more than the {limits.PARSE_MEMORY_BYTES // limits.MB:,} MB of memory a file may use, so it was stopped; the file is damaged or built to exhaust memory (save it again as .xlsx from Excel or LibreOffice, or split it)"
-    if exc.reason == confined.TIME:
-        return f"reading '{filename}' took longer than {limits.PARSE_SECONDS:g} s, so it was stopped; split it into smaller files, or save it again as .xlsx"
-    if exc.reason == confined.BUSY:
-        return f"the server is busy reading other files; send '{filename}' again in a minute"
-    return f"the spreadsheet reader stopped while reading '{filename}' ({exc.detail}); the file may be damaged, so save it again as .xlsx and send that"
 
 
 # -- parsing (in the child) ------------------------------------------------------------------
@@ -355,7 +212,7 @@ def _read_workbook(content: bytes, *, kind: str, bounds: Bounds) -> Workbook:
         reached.append(
             extent.Extent(name, end[0] + 1, end[1] + 1) if end else extent.Extent(name, 0, 0)
         )
-        _check_extents(reached, bounds=bounds)
+        check_extents(reached, limit=bounds)
         rows = sheet.to_python(skip_empty_area=False)
         _add_table(book, pd.DataFrame(rows, dtype=object), name=name, role_sheet=role_sheet)
         del rows
@@ -371,13 +228,13 @@ def _read_workbook(content: bytes, *, kind: str, bounds: Bounds) -> Workbook:
 
 def _read_text(content: bytes, *, filename: str) -> Workbook:
     book = Workbook(kind=CSV)
-    text, encoding_note = _decode(content)
+    text, encoding_note = decode(content)
     if encoding_note:
         book.warnings.append(FileIssue(filename, 0, None, encoding_note))
-    delimiter = _delimiter(text)
+    separator = delimiter(text)
     csv.field_size_limit(limits.MAX_FIELD_CHARS)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
     except csv.Error as exc:
         msg = f"the file is not valid CSV: {exc}"
         raise UnreadableFile(msg) from None
@@ -388,35 +245,6 @@ def _read_text(content: bytes, *, filename: str) -> Workbook:
         msg = "the file has no header row (Email, First Name, Last Name, Role …)"
         raise UnreadableFile(msg)
     return book
-
-
-def _decode(content: bytes) -> tuple[str, str | None]:
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return content.decode("utf-16"), None
-        except UnicodeDecodeError:
-            msg = "the file says it is UTF-16 text but is not"
-            raise UnreadableFile(msg) from None
-    try:
-        return content.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = content.decode("cp1252")
-    except UnicodeDecodeError:
-        msg = "the file is neither UTF-8 nor Windows-1252 text; save it as 'CSV UTF-8'"
-        raise UnreadableFile(msg) from None
-    return text, (
-        "the file is not UTF-8, so it was read as Windows-1252 (Western European); check "
-        "accented names, or save it as 'CSV UTF-8' next time"
-    )
-
-
-def _delimiter(text: str) -> str:
-    """Comma, semicolon (Excel in much of Europe) or tab (Excel's "Unicode text"), whichever
-    the header line uses most."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    return max((",", ";", "\t"), key=first.count) if first else ","
 
 
 # -- one table ---------------------------------------------------------------------------------
@@ -440,7 +268,7 @@ def _add_table(
         return
     header_at = _header_position(raw, nonblank)
     header_row = header_at + 1
-    header = [_cell_text(value).strip() for value in raw.iloc[header_at]]
+    header = [cell_text(value).strip() for value in raw.iloc[header_at]]
     columns: dict[str, int] = {}
     unknown: list[str] = []
     for position, text in enumerate(header):
@@ -516,7 +344,7 @@ def _nonblank_rows(raw: pd.DataFrame) -> list[int]:
     """Positions of the first rows with any content (enough to find the header)."""
     found: list[int] = []
     for position in range(len(raw)):
-        if any(_cell_text(v).strip() for v in raw.iloc[position]):
+        if any(cell_text(v).strip() for v in raw.iloc[position]):
             found.append(position)
             if len(found) >= HEADER_SEARCH_ROWS:
                 break
@@ -527,7 +355,7 @@ def _header_position(raw: pd.DataFrame, candidates: list[int]) -> int:
     """The first row naming an Email column (a title row above it is allowed), else the first
     non-blank row."""
     for position in candidates:
-        if any(column_for_header(_cell_text(v)) == EMAIL for v in raw.iloc[position]):
+        if any(column_for_header(cell_text(v)) == EMAIL for v in raw.iloc[position]):
             return position
     return candidates[0]
 
@@ -541,27 +369,7 @@ def _column_text(column: pd.Series) -> tuple[pd.Series, pd.Series | None]:
     if infer_dtype(column, skipna=False) in ("string", "empty"):
         return column, None
     converted = column.map(lambda v: not isinstance(v, str))
-    return column.map(_cell_text), converted
-
-
-def _cell_text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return ""
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return str(value)
-    return str(value)
+    return column.map(cell_text), converted
 
 
 def _clean(text: pd.Series, column: str) -> pd.Series:
@@ -591,7 +399,3 @@ def _letter(position: int) -> str:
         position, rest = divmod(position - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
-
-
-def _too_big(size: int) -> str:
-    return f"the file is {size / limits.MB:.1f} MB; the limit is {limits.MAX_FILE_BYTES // limits.MB} MB, so split it into smaller files"

@@ -36,6 +36,14 @@ EVERY_ROUTE = [
     ("GET", "/api/v1/schools/{school}/accounts/{run}/explain"),  # any email: refused first
     ("POST", "/api/v1/runs/{run}/undo"),
     ("GET", "/api/v1/audit"),
+    ("GET", "/api/v1/schools/{school}/rooms"),
+    ("POST", "/api/v1/schools/{school}/rooms"),
+    ("POST", "/api/v1/schools/{school}/rooms/starter-pack"),
+    ("POST", "/api/v1/schools/{school}/rooms/imports"),
+    ("GET", "/api/v1/rooms/template.xlsx"),
+    ("GET", "/api/v1/rooms/{run}"),
+    ("PATCH", "/api/v1/rooms/{run}"),
+    ("DELETE", "/api/v1/rooms/{run}"),
 ]
 
 

@@ -18,7 +18,19 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from hub.models import Account, AuditEvent, Integration, Membership, Run, School, Upload
+from hub.models import (
+    Account,
+    AuditEvent,
+    Integration,
+    Membership,
+    Room,
+    RoomFolder,
+    RoomSetup,
+    RoomTeacher,
+    Run,
+    School,
+    Upload,
+)
 from hub.passwords import verify_password
 from hub.runs import execute_run
 from tests.api.conftest import District
@@ -36,6 +48,7 @@ class SchoolB:
     integration: str
     held_run: str
     upload: str  # an upload of B's admin whose passwords are waiting to be downloaded
+    room: str  # a room of B's (the starter pack's Nurse)
 
 
 @pytest.fixture
@@ -61,7 +74,11 @@ def school_b(district: District) -> SchoolB:
     )
     assert made.status_code == 200, made.text
     assert made.json()["credentials_url"]
-    return SchoolB(district.school_b, ib, held, made.json()["upload_id"])
+    pack = c.post(f"/api/v1/schools/{district.school_b}/rooms/starter-pack", headers=admin_b)
+    assert pack.json() == {"folders": 6, "rooms": 15}, pack.text
+    rooms = c.get(f"/api/v1/schools/{district.school_b}/rooms", headers=admin_b).json()
+    nurse = next(r["id"] for r in rooms if r["name"] == "Nurse")
+    return SchoolB(district.school_b, ib, held, made.json()["upload_id"], nurse)
 
 
 def _everything(district: District) -> list[Any]:
@@ -69,14 +86,27 @@ def _everything(district: District) -> list[Any]:
     with district.hub.session() as session:
         return [
             sorted(map(repr, session.execute(select(table.__table__)).all()))  # type: ignore[attr-defined]
-            for table in (School, Integration, Run, Upload, Account, Membership, AuditEvent)
+            for table in (
+                School,
+                Integration,
+                Run,
+                Upload,
+                Account,
+                Membership,
+                AuditEvent,
+                Room,
+                RoomFolder,
+                RoomTeacher,
+                RoomSetup,
+            )
         ]
 
 
 UPLOAD = ("file", ("a.csv", (ROW + "x@ada.example.org,X,Y,,student,\n").encode(), "text/csv"))
+ROOMS_FILE = "Room Name,Room Number,Teachers in Room\nNurse,N9,\nGym,G1,\n"
 
 # (method, path, JSON body, multipart file): {school} {integration} {run} {upload} are B's ids.
-ATTEMPTS: list[tuple[str, str, dict[str, Any] | None, bool]] = [
+ATTEMPTS: list[tuple[str, str, dict[str, Any] | None, bool | str]] = [
     ("GET", "/api/v1/schools/{school}", None, False),
     ("GET", "/api/v1/schools/{school}/accounts", None, False),
     ("GET", "/api/v1/schools/{school}/accounts?all=true&role=student", None, False),
@@ -100,6 +130,21 @@ ATTEMPTS: list[tuple[str, str, dict[str, Any] | None, bool]] = [
     ("POST", "/api/v1/runs/{upload}/undo", None, False),
     ("POST", "/api/v1/runs/{upload}/undo?force=true", None, False),
     ("GET", "/api/v1/audit?school_id={school}", None, False),
+    ("GET", "/api/v1/schools/{school}/rooms", None, False),
+    (
+        "POST",
+        "/api/v1/schools/{school}/rooms",
+        {"name": "Gym", "number": "G1", "time_limit": 5},
+        False,
+    ),
+    ("POST", "/api/v1/schools/{school}/rooms/starter-pack", None, False),
+    ("POST", "/api/v1/schools/{school}/rooms/starter-pack?dismiss=true", None, False),
+    ("POST", "/api/v1/schools/{school}/rooms/imports", None, "rooms"),
+    ("POST", "/api/v1/schools/{school}/rooms/imports?dry_run=true", None, "rooms"),
+    ("GET", "/api/v1/rooms/{room}", None, False),
+    ("PATCH", "/api/v1/rooms/{room}", {"name": "Mine"}, False),
+    ("PATCH", "/api/v1/rooms/{room}", {"teachers": ["ada@ada.example.org"]}, False),
+    ("DELETE", "/api/v1/rooms/{room}", None, False),
 ]
 
 
@@ -120,7 +165,12 @@ def test_school_admin_is_refused_role_gated_routes_and_nothing_changes(
 
 def _path(template: str, b: SchoolB) -> str:
     return template.format(
-        school=b.school, integration=b.integration, run=b.held_run, upload=b.upload, email=SAM
+        school=b.school,
+        integration=b.integration,
+        run=b.held_run,
+        upload=b.upload,
+        room=b.room,
+        email=SAM,
     )
 
 
@@ -131,6 +181,7 @@ def _unknown(template: str) -> str:
         run="run_nosuchrun",
         upload="upl_nosuch",
         email=SAM,
+        room="rm_nosuchroom",
     )
 
 
@@ -145,11 +196,12 @@ def test_school_admin_of_a_gets_404_for_every_b_object_and_nothing_changes(
     method: str,
     template: str,
     body: dict[str, Any] | None,
-    upload: bool,
+    upload: bool | str,
 ) -> None:
     c, h = district.client, district.as_(district.admin_a)
     before = _everything(district)
-    files = dict([UPLOAD]) if upload else None
+    rooms_file = ("file", ("rooms.csv", ROOMS_FILE.encode(), "text/csv"))
+    files = dict([rooms_file if upload == "rooms" else UPLOAD]) if upload else None
     response = c.request(method, _path(template, school_b), headers=h, json=body, files=files)
     assert response.status_code == 404, response.text
     for word in B_WORDS:

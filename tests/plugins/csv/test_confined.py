@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from hub import limits
-from plugins.csv import confined, reader
+from plugins.csv import confined, reader, sniff
 from plugins.csv.reader import UnreadableFile
 from plugins.csv.validate import validate_file
 from tests.plugins.csv import hostile
@@ -167,8 +167,8 @@ def test_calamine_asking_for_512_gb_is_stopped_by_the_memory_ceiling() -> None:
 def test_without_the_measuring_the_ceiling_still_refuses_the_file(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(reader, "_measure", lambda *_, **__: [])
-    monkeypatch.setattr(reader, "_bounds", lambda: (2**31, 2**31, 2**62))
+    monkeypatch.setattr(sniff, "measure", lambda *_, **__: [])
+    monkeypatch.setattr(sniff, "bounds", lambda: (2**31, 2**31, 2**62))
     [error] = validate_file(hostile.huge_extent_xlsx(), filename="huge.xlsx").errors
     assert (error.sheet, error.row, error.column) == ("huge.xlsx", 0, None)
     assert "reading 'huge.xlsx' needed more than the 1,024 MB of memory" in error.message
@@ -178,7 +178,7 @@ def test_the_child_checks_what_it_built_before_building_rows(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """.xls is never measured beforehand; anything else the measuring missed is caught too."""
-    monkeypatch.setattr(reader, "_measure", lambda *_, **__: [])
+    monkeypatch.setattr(sniff, "measure", lambda *_, **__: [])
     [error] = validate_file(hostile.far_cell_xlsx(), filename="far.xlsx").errors
     assert "sheet Student reaches row 1,048,576 / column C" in error.message
 

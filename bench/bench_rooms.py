@@ -1,0 +1,82 @@
+"""The rooms import figure: ``rosterhub rooms import FILE --school S --dry-run`` of a 2,000-room
+.xlsx, the whole process as a person runs it (start-up, the plugin host, the database, the
+confined parse, every rule), against the read floor: a whole process running
+``pandas.read_excel(FILE, engine="calamine", dtype=str, sheet_name=None)`` of the same file.
+Target: at most 2x the floor.
+
+The workbook is the rooms template filled with 2,000 rooms in four folders (deterministic) and
+the database holds one school; both live in a temporary directory for the run.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOMS = 2_000
+REPEAT = 3
+TARGET = 2.0
+
+
+def _timed(command: list[str], env: dict[str, str]) -> float:
+    import time
+
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        msg = f"{command[:3]} failed ({done.returncode}): {done.stderr.decode()[-500:]}"
+        raise RuntimeError(msg)
+    return seconds
+
+
+def figures(*, users: int) -> list[Any]:
+    del users  # a school's rooms, not a district's people
+    from bench.figure import Figure
+    from hub.rooms.template import template_bytes
+
+    work = Path(tempfile.mkdtemp(prefix="rosterhub-bench-rooms-"))
+    path = work / f"rooms-{ROOMS}.xlsx"
+    rows = tuple(
+        (f"Room {n:04d}", f"{n:04d}", "", f"Floor {n % 4}", "5", "Round Trip", "", "Yes")
+        for n in range(ROOMS)
+    )
+    path.write_bytes(template_bytes(rows))
+    env = {**os.environ, "ROSTERHUB_DATABASE_URL": f"sqlite:///{work / 'hub.db'}"}
+    env.pop("ROSTERHUB_BROKER_URL", None)
+    rosterhub = str(Path(sys.executable).with_name("rosterhub"))
+    _timed([rosterhub, "school", "add", "Bench High", "--json"], env)
+    floor_command = [
+        sys.executable,
+        "-c",
+        "import sys, pandas; pandas.read_excel(sys.argv[1], engine='calamine', dtype=str, "
+        "sheet_name=None)",
+        str(path),
+    ]
+    ours = [
+        rosterhub,
+        "rooms",
+        "import",
+        str(path),
+        "--school",
+        "Bench High",
+        "--dry-run",
+        "--json",
+    ]
+    floor = seconds = float("inf")
+    for _ in range(REPEAT):  # interleaved, so both see the same machine
+        floor = min(floor, _timed(floor_command, env))
+        seconds = min(seconds, _timed(ours, env))
+    return [
+        Figure(
+            f"rooms import --dry-run, {ROOMS:,} rooms (whole process)",
+            seconds,
+            "whole-process pandas.read_excel(engine='calamine')",
+            floor,
+            TARGET,
+        )
+    ]
