@@ -42,7 +42,7 @@ def figures(*, users: int) -> list[Figure]:
     records = sum(1 for item in items if not hasattr(item, "severity"))
     work = Path(tempfile.mkdtemp(prefix="rosterhub-bench-clever-"))
     try:
-        with _served(users) as base_url:
+        with served(users) as base_url:
             action, setup = _sync(
                 work,
                 "http",
@@ -70,13 +70,21 @@ def figures(*, users: int) -> list[Figure]:
 
 
 @contextmanager
-def _served(users: int) -> Iterator[str]:
+def served(users: int, schools: int = 4) -> Iterator[str]:
     """The same sandbox district (seed 0) served by a child process on a free port."""
     from hub.testing import free_port
 
     port = free_port()
     child = subprocess.Popen(
-        [sys.executable, "-m", "bench.bench_clever", "--serve", str(port), str(users)],
+        [
+            sys.executable,
+            "-m",
+            "bench.bench_clever",
+            "--serve",
+            str(port),
+            str(users),
+            str(schools),
+        ],
         stdout=subprocess.DEVNULL,
         cwd=Path(__file__).resolve().parent.parent,
     )
@@ -97,12 +105,12 @@ def _served(users: int) -> Iterator[str]:
         child.wait(timeout=30)
 
 
-def _serve(port: int, users: int) -> None:
+def _serve(port: int, users: int, schools: int) -> None:
     import uvicorn
 
     from plugins.clever.sandbox import CleverSandbox
 
-    district = CleverSandbox(seed=0, users=users)
+    district = CleverSandbox(seed=0, users=users, schools=schools)
     uvicorn.run(district, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -186,7 +194,7 @@ if __name__ == "__main__":
     import sys
 
     if sys.argv[1:2] == ["--serve"]:
-        _serve(int(sys.argv[2]), int(sys.argv[3]))
+        _serve(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
         raise SystemExit(0)
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     for figure in figures(users=count):

@@ -18,10 +18,10 @@ from slack_sdk import WebClient
 
 from bots import blocks, payload, reports, resync, support
 from bots.slack_files import SLACK_FAILURES, slack_error
-from hub import audit, integrations, runs, schools
+from hub import audit, districts, integrations, runs, schools
 from hub.context import Hub
 from hub.errors import HubError, UsageError
-from hub.models import Integration, School, iso
+from hub.models import District, Integration, School, iso
 from hub.run_status import ACTIVE, HELD
 
 log = logging.getLogger(__name__)
@@ -48,13 +48,17 @@ def is_agent(hub: Hub, user: str | None) -> bool:
     return bool(user) and user in hub.settings.support_agents
 
 
-def resync_targets(hub: Hub, ref: str) -> list[tuple[Integration, School]]:
-    """An integration id, or a school (id or exact name) meaning all its enabled integrations."""
+def resync_targets(hub: Hub, ref: str) -> list[tuple[Integration, School | District]]:
+    """An integration id, or a school (id or exact name) meaning all its enabled integrations:
+    its own and the district integrations feeding it (one run per district integration)."""
     try:
         integration = integrations.get_integration(hub, ref)
     except UsageError:
         integration = None
     if integration is not None:
+        if integration.school_id is None:
+            district = districts.resolve_district(hub, integration.district_id or "")
+            return [(integration, district)]
         return [(integration, schools.get_school(hub, integration.school_id))]
     try:
         school = schools.resolve_school(hub, ref)
@@ -85,7 +89,12 @@ def status_text(hub: Hub, ref: str) -> str:
             when = iso(run.finished_at or run.started_at or run.created_at)
             line = f"    last run `{run.id}` *{run.status}* ({run.trigger}, {when})"
             if run.status not in ACTIVE:
-                line += f": {reports.run_counts(run.counts or {})}"
+                # a district run: this school's part of it
+                part = (run.school_counts or {}).get(school.id)
+                if integration.district_id is not None:
+                    line += f": at this school {reports.run_counts(part or {})}"
+                else:
+                    line += f": {reports.run_counts(run.counts or {})}"
             if run.error:
                 line += f"; {run.error}"
             lines.append(line)

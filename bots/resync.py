@@ -22,7 +22,7 @@ from bots.slack_files import SLACK_FAILURES, open_dm, slack_error
 from hub import audit, runs
 from hub.context import Hub
 from hub.errors import HubError
-from hub.models import Integration, School
+from hub.models import District, Integration, School
 from hub.run_status import ENDED, HELD
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def start(
     hub: Hub,
     client: WebClient,
     *,
-    targets: list[tuple[Integration, School]],
+    targets: list[tuple[Integration, School | District]],
     user: str,
     channel: str,
 ) -> threading.Thread | None:

@@ -9,7 +9,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bots import resync
-from hub import accounts, audit, integrations, schools, undo
+from hub import accounts, audit, districts, integrations, schools, undo
 from hub.actors import Actor
 from hub.context import Hub
 from hub.explain import explain
@@ -87,8 +87,11 @@ def start_undo(
         return f"Upload `{result['undoes']}` undone as `{result['id']}`: {counts}.", None
     assert done.run is not None
     integration = integrations.get_integration(hub, done.run.integration_id)
-    school = schools.get_school(hub, integration.school_id).name
-    tracked = [resync.Tracked(f"undo of `{refs[0]}`", school, done.run.id)]
+    if integration.school_id is None:  # a district run's undo: every linked school
+        where = districts.resolve_district(hub, integration.district_id or "").name
+    else:
+        where = schools.get_school(hub, integration.school_id).name
+    tracked = [resync.Tracked(f"undo of `{refs[0]}`", where, done.run.id)]
     header = f"Undo requested by <@{user}>"
     watcher = resync.follow(
         hub, client, tracked=tracked, failures=[], header=header, user=user, channel=channel

@@ -21,8 +21,10 @@ from bots.conversation import Person, UploadConversation
 from bots.delivery import deliver
 from bots.replies import Outcome
 from bots.slack_files import SLACK_FAILURES, SlackFiles, slack_error
+from bots.upload_progress import ChatProgress
 from hub import limits
 from hub.context import Hub
+from hub.uploads.progress import reporting
 
 log = logging.getLogger(__name__)
 
@@ -122,13 +124,14 @@ def register(app: App, *, hub: Hub, conversation: UploadConversation) -> None:
         thread = payload.text(message, "thread_ts")
         ts = payload.text(message, "ts")
         person = Person(user, email_of(client, user))
-        outcome = conversation.on_choice(
-            channel=channel,
-            person=person,
-            choice=choice,
-            value=payload.text(action, "value") or "",
-            files=files_for(client),
-        )
+        with reporting(ChatProgress(client, channel=channel, thread=thread)):
+            outcome = conversation.on_choice(
+                channel=channel,
+                person=person,
+                choice=choice,
+                value=payload.text(action, "value") or "",
+                files=files_for(client),
+            )
         if outcome.clicked_note and ts:
             text = message_text(message.get("blocks")) or payload.text(message, "text") or ""
             try:

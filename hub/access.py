@@ -16,10 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sqlmodel import select
+
 from hub.actors import Actor
 from hub.context import Hub
 from hub.errors import UsageError
-from hub.models import Integration, Room, RoomFolder, Run, School, Upload
+from hub.models import District, Integration, Room, RoomFolder, Run, School, Upload
 from hub.tokens import DISTRICT_IT, SCHOOL_ADMIN, SUPPORT
 
 WRITERS = (DISTRICT_IT,)
@@ -54,6 +56,20 @@ class Principal:
     def sees_school(self, school_id: str | None) -> bool:
         return school_id is not None and (self.schools is None or school_id in self.schools)
 
+    def sees_integration(self, integration: Integration) -> bool:
+        """A school's integration with its school; a district integration (whose runs span
+        every linked school) only by staff of every district or of that district."""
+        if integration.district_id is None:
+            return self.sees_school(integration.school_id)
+        if self.role == SCHOOL_ADMIN:
+            return False
+        return self.schools is None or self.district_id == integration.district_id
+
+    def sees_district(self, district_id: str) -> bool:
+        if self.role == SCHOOL_ADMIN:
+            return False
+        return self.schools is None or self.district_id == district_id
+
     def may(self, *roles: str) -> bool:
         return self.role in roles
 
@@ -82,10 +98,10 @@ def scope_for(
 
 
 def schools_in_district(hub: Hub, district_id: str) -> frozenset[str]:
-    """The schools of a district. Schools do not belong to districts yet, so a
-    district-scoped person sees none (closed until districts exist, never open)."""
-    del hub, district_id
-    return frozenset()
+    """The schools of a district (none for an unknown district: closed, never open)."""
+    with hub.session() as session:
+        rows = session.exec(select(School.id).where(School.district_id == district_id))
+        return frozenset(rows)
 
 
 def _unknown(kind: str, ref: str) -> NotVisible:
@@ -103,19 +119,24 @@ def visible_school(hub: Hub, principal: Principal, school_id: str) -> School:
 def visible_integration(hub: Hub, principal: Principal, integration_id: str) -> Integration:
     with hub.session() as session:
         integration = session.get(Integration, integration_id)
-    if integration is None or not principal.sees_school(integration.school_id):
+    if integration is None or not principal.sees_integration(integration):
         raise _unknown(kind="integration", ref=integration_id)
     return integration
+
+
+def visible_district(hub: Hub, principal: Principal, district_id: str) -> District:
+    with hub.session() as session:
+        district = session.get(District, district_id)
+    if district is None or not principal.sees_district(district.id):
+        raise _unknown(kind="district", ref=district_id)
+    return district
 
 
 def visible_run(hub: Hub, principal: Principal, run_id: str) -> Run:
     with hub.session() as session:
         run = session.get(Run, run_id)
-        school_id = None
-        if run is not None:
-            integration = session.get(Integration, run.integration_id)
-            school_id = integration.school_id if integration is not None else None
-    if run is None or not principal.sees_school(school_id):
+        integration = session.get(Integration, run.integration_id) if run is not None else None
+    if run is None or integration is None or not principal.sees_integration(integration):
         raise _unknown(kind="run", ref=run_id)
     return run
 

@@ -1,4 +1,4 @@
-"""Integrations: one school connected to one provider, with its settings and encrypted secrets.
+"""Integrations: a school (or a district) connected to one provider, with its settings and encrypted secrets.
 
 Settings arrive as text (``--set KEY=VALUE``, JSON bodies). The keys every integration takes
 (``schedule``, ``max_deactivate_percent``, ``admin_implies_teacher``) are the hub's; the rest
@@ -17,8 +17,19 @@ from sqlmodel import col, select
 
 from hub import audit
 from hub.context import Hub
+from hub.districts import integrations_feeding, links_of, refuse_link_keys
 from hub.errors import ConfigError, HubError, UsageError
-from hub.models import Integration, Membership, Run, RunIssue, Upload, utcnow
+from hub.models import (
+    District,
+    Integration,
+    IntegrationLink,
+    Membership,
+    Run,
+    RunIssue,
+    School,
+    Upload,
+    utcnow,
+)
 from hub.provider import Provider
 from hub.schedule import DEFAULT_SCHEDULE, normalize_schedule
 from hub.schema import IntegrationOut
@@ -89,19 +100,36 @@ def _validate(cls: type[Provider], settings: dict[str, Any], secrets: dict[str, 
 def create_integration(
     hub: Hub,
     *,
-    school_id: str,
+    school_id: str | None = None,
+    district_id: str | None = None,
     provider: str,
     settings: dict[str, Any],
     secrets: dict[str, Any],
     actor: str,
 ) -> Integration:
-    school = get_school(hub, school_id)
+    """A one-school integration (``school_id``) or a district one (``district_id``), whose
+    schools are linked afterwards (:func:`hub.districts.link_school`)."""
+    if (school_id is None) == (district_id is None):
+        msg = "an integration belongs to a school or to a district: give exactly one of them"
+        raise UsageError(msg)
+    school = get_school(hub, school_id) if school_id is not None else None
+    if district_id is not None:
+        with hub.session() as session:
+            if session.get(District, district_id) is None:
+                msg = f"unknown district '{district_id}'"
+                raise UsageError(msg)
     cls = hub.registry.get(provider)
     common, own = _split_common(settings)
     secrets = {k: v for k, v in secrets.items() if v not in (None, "")}
+    if district_id is not None:
+        if not cls.link_keys:
+            msg = f"{cls.name}: this provider cannot feed a district"
+            raise ConfigError(msg)
+        refuse_link_keys(cls, own)
     _validate(cls, own, secrets)
     integration = Integration(
-        school_id=school.id,
+        school_id=school.id if school is not None else None,
+        district_id=district_id,
         provider=cls.name,
         settings=own,
         secrets=hub.vault.encrypt_json(secrets) if secrets else None,
@@ -116,7 +144,8 @@ def create_integration(
             actor=actor,
             action="integration.create",
             target=integration.id,
-            school_id=school.id,
+            school_id=integration.school_id,
+            district_id=district_id,
             provider=cls.name,
             settings=sorted(settings),
             secrets=sorted(secrets),
@@ -133,11 +162,21 @@ def get_integration(hub: Hub, integration_id: str) -> Integration:
     return integration
 
 
-def list_integrations(hub: Hub, *, school_id: str | None = None) -> list[Integration]:
+def list_integrations(
+    hub: Hub, *, school_id: str | None = None, district_id: str | None = None
+) -> list[Integration]:
+    """Every integration; or those feeding one school (its own and the district ones linked
+    to it); or those of one district (its district integrations and its schools' own)."""
+    if school_id is not None:
+        return integrations_feeding(hub, school_id)
     with hub.session() as session:
         query = select(Integration).order_by(col(Integration.created_at), col(Integration.id))
-        if school_id is not None:
-            query = query.where(Integration.school_id == school_id)
+        if district_id is not None:
+            schools = select(School.id).where(School.district_id == district_id)
+            query = query.where(
+                (col(Integration.district_id) == district_id)
+                | col(Integration.school_id).in_(schools)
+            )
         return list(session.exec(query))
 
 
@@ -159,6 +198,8 @@ def update_integration(
     before = hub.vault.decrypt_json(current.secrets)
     stored = {**before, **(secrets or {})}
     stored = {k: v for k, v in stored.items() if v not in (None, "")}
+    if current.district_id is not None:
+        refuse_link_keys(cls, own)
     _validate(cls, merged, stored)
     _check_destination(cls, (current.settings, before), (merged, stored), secrets or {})
     with hub.transaction() as session:
@@ -257,6 +298,9 @@ def delete_integration(hub: Hub, integration_id: str, *, actor: str) -> None:
         session.execute(delete(RunIssue).where(col(RunIssue.run_id).in_(run_ids)))
         session.execute(delete(Run).where(col(Run.integration_id) == integration.id))
         session.execute(
+            delete(IntegrationLink).where(col(IntegrationLink.integration_id) == integration.id)
+        )
+        session.execute(
             update(Membership)
             .where(col(Membership.integration_id) == integration.id)
             .values(integration_id=None)
@@ -311,10 +355,12 @@ def integration_out(hub: Hub, integration: Integration) -> IntegrationOut:
         ).first()
     cls = hub.registry.get(integration.provider)
     stored = hub.vault.decrypt_json(integration.secrets) if integration.secrets else {}
+    links = links_of(hub, integration.id) if integration.district_id is not None else {}
     return IntegrationOut.from_row(
         integration,
         last_run=last,
         secrets_set=[k for k in cls.secret_keys() if k in stored],
+        links=links,
     )
 
 

@@ -42,10 +42,20 @@ def _ts(**kw: Any) -> Any:
     return Field(default=None, sa_column=Column(DateTime(timezone=True), **kw))
 
 
+class District(SQLModel, table=True):
+    """A district: schools that one district integration (one Clever district app, one
+    ClassLink tenant, one Google Workspace) can feed from one read."""
+
+    id: str = Field(default_factory=lambda: new_id("dst"), primary_key=True)
+    name: str = Field(sa_column_kwargs={"unique": True}, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
 class School(SQLModel, table=True):
     id: str = Field(default_factory=lambda: new_id("sch"), primary_key=True)
     name: str = Field(sa_column_kwargs={"unique": True}, max_length=200)
     timezone: str = Field(default="America/New_York", max_length=64)
+    district_id: str | None = Field(default=None, foreign_key="district.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
@@ -129,8 +139,12 @@ class Change(SQLModel, table=True):
 
 
 class Integration(SQLModel, table=True):
+    """A connection to a provider: of one school (``school_id``), or of a district
+    (``district_id``), whose :class:`IntegrationLink` rows say which schools it feeds."""
+
     id: str = Field(default_factory=lambda: new_id("int"), primary_key=True)
-    school_id: str = Field(foreign_key="school.id", index=True)
+    school_id: str | None = Field(default=None, foreign_key="school.id", index=True)
+    district_id: str | None = Field(default=None, foreign_key="district.id", index=True)
     provider: str = Field(max_length=64)
     settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     secrets: str | None = Field(
@@ -143,6 +157,21 @@ class Integration(SQLModel, table=True):
     cursor: str | None = Field(default=None, max_length=255)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class IntegrationLink(SQLModel, table=True):
+    """A district integration feeding one school: ``settings`` is the provider's per-school
+    selection (Clever ``schools``, ClassLink ``orgs``, Google OUs and groups)."""
+
+    __table_args__ = (
+        UniqueConstraint("integration_id", "school_id", name="uq_link_integration_school"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    integration_id: str = Field(foreign_key="integration.id", index=True)
+    school_id: str = Field(foreign_key="school.id", index=True)
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
 class Run(SQLModel, table=True):
@@ -176,6 +205,9 @@ class Run(SQLModel, table=True):
     heartbeat_at: datetime | None = _ts()
     attempts: int = Field(default=0)
     counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    school_counts: dict[str, dict[str, int]] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )  # a district run's counts per linked school
     error: str | None = Field(default=None, sa_column=Column(Text))
     plan: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     undoes: str | None = Field(default=None, max_length=32)
@@ -215,6 +247,15 @@ class Upload(SQLModel, table=True):
     credentials: str | None = Field(default=None, sa_column=Column(Text))
     credentials_token_hash: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    # While ``applying`` in the background (hub.uploads.background): who may touch which
+    # schools (None: every school), the rows done of the total, and the applying process's
+    # last sign of life (a stale one is resumed or failed, like a run's).
+    actor_schools: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    progress_done: int = Field(default=0)
+    progress_total: int = Field(default=0)
+    heartbeat_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    attempts: int = Field(default=0)
+    error: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class ApiToken(SQLModel, table=True):
@@ -224,6 +265,7 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(sa_column_kwargs={"unique": True}, max_length=64)
     role: str = Field(max_length=32)
     school_id: str | None = Field(default=None, foreign_key="school.id")
+    district_id: str | None = Field(default=None, foreign_key="district.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     last_used_at: datetime | None = _ts()
 

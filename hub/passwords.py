@@ -21,12 +21,43 @@ def _hasher() -> PasswordHash:
     return PasswordHash((Argon2Hasher(time_cost=2, memory_cost=19456, parallelism=1),))
 
 
+GENERATED_TIME_COST = 1
+GENERATED_MEMORY_KIB = 1024
+
+
+@lru_cache(maxsize=1)
+def _generated_hasher() -> PasswordHash:
+    # For passwords the hub generates (random, about 59 bits; see docs/security.md): argon2id
+    # with one pass over 1 MiB. Guessing such a password offline is bounded by its entropy,
+    # not by the work factor; the full parameters above replace it at the first sign-in.
+    return PasswordHash(
+        (
+            Argon2Hasher(
+                time_cost=GENERATED_TIME_COST, memory_cost=GENERATED_MEMORY_KIB, parallelism=1
+            ),
+        )
+    )
+
+
 def hash_password(password: str) -> str:
+    """argon2id at the interactive-login parameters: every password a person chose."""
     return _hasher().hash(password)
 
 
+def hash_generated_password(password: str) -> str:
+    """argon2id at the lighter parameters for a password from :func:`generate_password`."""
+    return _generated_hasher().hash(password)
+
+
 def verify_password(password: str, password_hash: str) -> bool:
+    """Checks against a hash of either parameter set (the parameters are in the hash)."""
     return _hasher().verify(password, password_hash)
+
+
+def verify_and_update(password: str, password_hash: str) -> tuple[bool, str | None]:
+    """Like :func:`verify_password`, and when it matches a hash made with other parameters
+    (a generated password's lighter ones), the hash at today's parameters to store instead."""
+    return _hasher().verify_and_update(password, password_hash)
 
 
 def generate_password(groups: int = 3, size: int = 4) -> str:

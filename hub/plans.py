@@ -48,6 +48,7 @@ class PlanView:
     """A decoded plan, its rows grouped by what they would do."""
 
     def __init__(self, plan: Plan) -> None:
+        plan = merged(plan)
         self.plan = plan
         self.updates = [row for row in plan.membership_updates if row[7] == ACTIVE]
         self.reactivations = [row for row in plan.membership_updates if row[7] != ACTIVE]
@@ -63,6 +64,28 @@ class PlanView:
             "deactivated": len(plan.deactivations),
             "skipped": len(self.people_issues),
         }[kind]
+
+
+def merged(plan: Plan) -> Plan:
+    """A district plan's schools' rows as one list each (a one-school plan as it is): the
+    console lists a district run's changes school after school."""
+    if not plan.parts:
+        return plan
+    flat = Plan(
+        integration_id=plan.integration_id,
+        school_id=plan.school_id,
+        source=plan.source,
+        full=plan.full,
+        counts=dict(plan.counts),
+        issues=plan.all_issues(),
+    )
+    for part in plan.parts:
+        flat.new_accounts.extend(part.new_accounts)
+        flat.links.extend(part.links)
+        flat.account_updates.extend(part.account_updates)
+        flat.membership_updates.extend(part.membership_updates)
+        flat.deactivations.extend(part.deactivations)
+    return flat
 
 
 _cache: OrderedDict[tuple[str, str, int], PlanView] = OrderedDict()

@@ -40,7 +40,7 @@ body that echoes one. Messages carry no student data beyond an id or an email.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -48,7 +48,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_va
 from pydantic.fields import FieldInfo
 
 from hub.errors import ConfigError
-from hub.roster import Item
+from hub.roster import Item, LinkedItem
 from hub.text import control_problem
 
 
@@ -117,12 +117,16 @@ class Source:
     """``school``, ``org``, ``ou`` or ``group``."""
     detail: str | None = None
     """Optional extra line (a parent OU, a school number)."""
+    identifier: str | None = None
+    """The provider's own human-facing code for it (a ClassLink org's ``identifier``)."""
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape ``integration check`` lists in ``sources``."""
         data: dict[str, Any] = {"id": self.id, "name": self.name, "kind": self.kind}
         if self.detail is not None:
             data["detail"] = self.detail
+        if self.identifier is not None:
+            data["identifier"] = self.identifier
         return data
 
 
@@ -168,6 +172,10 @@ class Provider:
     Settings: ClassVar[type[ProviderSettings]] = ProviderSettings
     """The settings model (a :class:`ProviderSettings` subclass): what ``--set``/``--secret``
     accept, and what :attr:`settings` is an instance of."""
+    link_keys: ClassVar[tuple[str, ...]] = ()
+    """The settings that select one school's people (Clever ``schools``, ClassLink ``orgs``,
+    Google's OU and group settings). A district integration's link to a hub school holds
+    these; the integration holds the rest. Empty: the provider cannot feed a district."""
 
     def __init__(self, settings: ProviderSettings) -> None:
         """Built by the hub with the integration's settings and decrypted secrets, validated by
@@ -272,6 +280,21 @@ class Provider:
           run moved the integration's cursor in the meantime.
         """
         raise NotImplementedError
+
+    def fetch_linked(self, links: Mapping[str, ProviderSettings]) -> Iterator[LinkedItem]:
+        """A district integration's run: walk the provider ONCE and say, for every person,
+        which linked schools they belong to and as whom.
+
+        ``links`` maps hub school ids to settings parsed from the integration's settings with
+        that link's selection (:attr:`link_keys`) laid over them. Yield a
+        :class:`~hub.roster.Routed` per person in at least one linked school (one entry per
+        school, with the roles they hold there), a bare :class:`~hub.roster.Skip` for a
+        record that cannot be placed in a school (it keeps its external id from being
+        deactivated anywhere), and at most one Cursor. The rules of :meth:`fetch` apply to
+        each entry as if it were that school's own stream."""
+        del links
+        msg = f"{self.name}: this provider cannot feed a district (no link settings)"
+        raise ConfigError(msg)
 
     @property
     def incremental(self) -> bool:

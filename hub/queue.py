@@ -18,14 +18,14 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from huey import Huey, RedisHuey, SqliteHuey
-from redis import ConnectionPool
 from sqlalchemy.engine import make_url
 
 from hub.db import create_private_file
 from hub.errors import ConfigError
 
 if TYPE_CHECKING:
+    from huey import Huey
+
     from hub.config import Settings
     from hub.context import Hub
 
@@ -56,6 +56,11 @@ def local_queue_path(database_url: str) -> Path:
 
 
 def make_huey(settings: Settings, *, name: str | None = None) -> Huey:
+    # Imported here, not at the top: huey and redis cost a CLI command that never queues a
+    # run (``rosterhub import``, ``accounts list``) a noticeable part of its start-up.
+    from huey import RedisHuey, SqliteHuey
+    from redis import ConnectionPool
+
     name = name or settings.queue_name.strip() or DEFAULT_QUEUE_NAME
     broker = (settings.broker_url or "").strip()
     if broker:
@@ -84,6 +89,8 @@ class RunQueue:
 
     @property
     def redis(self) -> bool:
+        from huey import RedisHuey
+
         return isinstance(self.huey, RedisHuey)
 
     def enqueue(self, run_id: str) -> None:

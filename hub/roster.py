@@ -63,7 +63,19 @@ class Cursor:
     value: str
 
 
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """One person of a district read, as each linked school sees them: hub school id -> the
+    record (or skip) for that school. A person in two linked schools is one Routed with two
+    entries (their roles may differ by school); a person in no linked school is not yielded."""
+
+    by_school: dict[str, RosterRecord | Skip]
+
+
 Item = RosterRecord | Skip | Cursor
+LinkedItem = Routed | Skip | Cursor
+"""What :meth:`hub.provider.Provider.fetch_linked` yields: a bare Skip is a record that could
+not be placed in any school (it protects its external id everywhere, and is reported once)."""
 
 
 def normalize_email(value: str | None) -> str | None:

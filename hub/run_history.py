@@ -11,33 +11,44 @@ from sqlalchemy.orm import defer
 from sqlmodel import col
 
 from hub.context import Hub
-from hub.models import Integration, Run
+from hub.models import Integration, IntegrationLink, Run
 
 
 def _light() -> Any:
     return defer(Run.plan)  # type: ignore[arg-type]
 
 
+def school_part(run: Run, school_id: str) -> dict[str, int]:
+    """A run's counts at one school: a district run's part for that school, else its counts."""
+    if run.school_counts is not None:
+        return dict(run.school_counts.get(school_id) or {})
+    return dict(run.counts or {})
+
+
 def runs_page(
     hub: Hub,
     *,
     school_ids: Iterable[str] | None = None,
+    district_runs: bool = False,
     integration_id: str | None = None,
     status: str | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[int, list[Run]]:
-    """(how many in all, one page of them) for some schools or one integration."""
+    """(how many in all, one page of them) for some schools or one integration; with
+    ``district_runs`` the runs of district integrations linked to those schools too."""
     query = select(Run).options(_light())
     counting = select(func.count()).select_from(Run)
     if school_ids is not None:
         wanted = list(school_ids)
-        query = query.join(Integration, col(Integration.id) == col(Run.integration_id)).where(
-            col(Integration.school_id).in_(wanted)
-        )
-        counting = counting.join(Integration, col(Integration.id) == col(Run.integration_id)).where(
-            col(Integration.school_id).in_(wanted)
-        )
+        feeding = select(col(Integration.id)).where(col(Integration.school_id).in_(wanted))
+        if district_runs:
+            linked = select(col(IntegrationLink.integration_id)).where(
+                col(IntegrationLink.school_id).in_(wanted)
+            )
+            feeding = feeding.union(linked)  # type: ignore[assignment]
+        query = query.where(col(Run.integration_id).in_(feeding))
+        counting = counting.where(col(Run.integration_id).in_(feeding))
     if integration_id is not None:
         query = query.where(col(Run.integration_id) == integration_id)
         counting = counting.where(col(Run.integration_id) == integration_id)

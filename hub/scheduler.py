@@ -16,15 +16,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from hub.context import Hub
 from hub.errors import HubError
 from hub.models import Integration, Run, utcnow
 from hub.queue import RunQueue
-from hub.runs import RunRequest, reap_stale_runs, requeue_lost_runs, submit, waiting_runs
+from hub.runs import (
+    RunRequest,
+    reap_stale_runs,
+    request_scheduled,
+    requeue_lost_runs,
+    waiting_runs,
+)
 from hub.runs.queries import WAIT_WARNING
 from hub.schedule import parse_schedule
+from hub.uploads.background import resume_stale as resume_stale_uploads
 
 log = logging.getLogger(__name__)
 
@@ -102,33 +108,20 @@ def tick(
     queue is back."""
     now = now or utcnow()
     result = TickResult(reaped=reap_stale_runs(hub, now=now))
+    resume_stale_uploads(hub, now=now)  # an upload whose process died mid-apply
     if unsent:
         result.requeued.extend(_send(queue, sorted(unsent), unsent))
-    for integration_id, when in due_runs(hub, now=now):
-        request = RunRequest(
-            integration_id, trigger="schedule", actor="schedule", scheduled_for=when
-        )
-        try:
-            submitted = submit(hub, request, queue=queue)
-        except IntegrityError:
-            continue  # another scheduler requested this occurrence first
-        except HubError as exc:
-            log.warning("scheduled run of %s not requested: %s", integration_id, exc)
-            continue
-        run = submitted.run
-        if not submitted.created:
-            continue
-        if not submitted.sent:
-            log.warning(
-                "run %s could not be queued (the run queue cannot be reached); "
-                "it is sent again on the next tick",
-                run.id,
-            )
-            if unsent is not None:
-                unsent.add(run.id)
-            continue
-        result.queued.append(run.id)
-        log.info("scheduled run %s queued for %s (%s)", run.id, integration_id, when.isoformat())
+    due = [
+        RunRequest(integration_id, trigger="schedule", actor="schedule", scheduled_for=when)
+        for integration_id, when in due_runs(hub, now=now)
+    ]
+    # one transaction for every due run, then the messages: a night's fleet is requested
+    # in one commit, not one per integration
+    created = request_scheduled(hub, due) if due else []
+    sent = _send(queue, [run.id for run in created], unsent)
+    result.queued.extend(sent)
+    if sent:
+        log.info("%d scheduled run(s) queued", len(sent))
     result.requeued.extend(requeue_lost_runs(hub, queue, now=now, recently=resent))
     waiting = waiting_runs(hub, now=now)
     result.waiting = waiting.count

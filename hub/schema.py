@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from hub.models import ApiToken, Integration, Run, School, iso
 from hub.roster import roles_list
@@ -60,11 +66,29 @@ class RunSummary(Shape):
     started_at: str | None = Field(description="ISO-8601 (when it was asked for, until it starts)")
     finished_at: str | None
     counts: RunCounts
+    schools: dict[str, RunCounts] | None = Field(
+        default=None,
+        description="A district run's counts per linked school (top-level counts: their sum)",
+    )
     error: str | None = Field(description="Why the run failed, was held or was superseded")
+
+    @model_serializer(mode="wrap")
+    def _district_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """``schools`` is shown for a district run only: a one-school run keeps its shape."""
+        data: dict[str, Any] = handler(self)
+        if data.get("schools") is None:
+            data.pop("schools", None)
+        return data
 
     @classmethod
     def fields_of(cls, run: Run) -> dict[str, Any]:
+        per_school = run.school_counts
         return {
+            "schools": (
+                {school: RunCounts.of(counts) for school, counts in per_school.items()}
+                if per_school is not None
+                else None
+            ),
             "id": run.id,
             "integration_id": run.integration_id,
             "status": run.status,
@@ -94,10 +118,29 @@ class SchoolOut(Shape):
     id: str
     name: str
     timezone: str
+    district_id: str | None = None
 
     @classmethod
     def from_row(cls, school: School) -> SchoolOut:
-        return cls(id=school.id, name=school.name, timezone=school.timezone)
+        return cls(
+            id=school.id,
+            name=school.name,
+            timezone=school.timezone,
+            district_id=school.district_id,
+        )
+
+
+class DistrictOut(Shape):
+    id: str
+    name: str
+    schools: list[str] = Field(description="The ids of the district's schools")
+
+
+class LinkOut(Shape):
+    """A district integration feeding one school, with that school's selection."""
+
+    school_id: str
+    settings: dict[str, str | int | float | bool | None | list[str]]
 
 
 SettingValue = str | int | float | bool | None
@@ -108,7 +151,9 @@ class IntegrationOut(Shape):
 
     id: str
     provider: str
-    school_id: str
+    school_id: str | None = Field(description="The school of a one-school integration")
+    district_id: str | None = Field(default=None, description="The district of a district one")
+    links: list[LinkOut] = Field(default_factory=list, description="The schools it feeds")
     enabled: bool
     schedule: str
     last_run: RunSummary | None
@@ -119,12 +164,22 @@ class IntegrationOut(Shape):
 
     @classmethod
     def from_row(
-        cls, integration: Integration, *, last_run: Run | None, secrets_set: Iterable[str]
+        cls,
+        integration: Integration,
+        *,
+        last_run: Run | None,
+        secrets_set: Iterable[str],
+        links: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> IntegrationOut:
         return cls(
             id=integration.id,
             provider=integration.provider,
             school_id=integration.school_id,
+            district_id=integration.district_id,
+            links=[
+                LinkOut(school_id=school, settings=dict(chosen))
+                for school, chosen in (links or {}).items()
+            ],
             enabled=integration.enabled,
             schedule=integration.schedule,
             last_run=RunSummary.from_row(last_run) if last_run is not None else None,
@@ -137,7 +192,7 @@ class IntegrationOut(Shape):
 
 class TokenOut(Shape):
     """What may be shown about an API token: never the token, nor its hash. ``district_id``
-    is null until tokens can be limited to a district."""
+    is set for a district_it token limited to one district."""
 
     id: str
     role: str
@@ -152,7 +207,7 @@ class TokenOut(Shape):
             id=row.id,
             role=row.role,
             school_id=row.school_id,
-            district_id=None,
+            district_id=row.district_id,
             created_at=iso(row.created_at),
             last_used_at=iso(row.last_used_at),
         )

@@ -11,7 +11,7 @@ from sqlmodel import select
 from hub import audit
 from hub.context import Hub
 from hub.errors import UsageError
-from hub.models import School
+from hub.models import District, School
 from hub.schema import SchoolOut
 
 
@@ -24,14 +24,24 @@ def _check_timezone(name: str) -> str:
     return name
 
 
-def create_school(hub: Hub, *, name: str, timezone: str = "America/New_York", actor: str) -> School:
+def create_school(
+    hub: Hub,
+    *,
+    name: str,
+    timezone: str = "America/New_York",
+    district_id: str | None = None,
+    actor: str,
+) -> School:
     name = " ".join(name.split())
     if not name:
         msg = "a school needs a name"
         raise UsageError(msg)
-    school = School(name=name, timezone=_check_timezone(timezone.strip()))
+    school = School(name=name, timezone=_check_timezone(timezone.strip()), district_id=district_id)
     try:
         with hub.transaction() as session:
+            if district_id is not None and session.get(District, district_id) is None:
+                msg = f"unknown district '{district_id}'"
+                raise UsageError(msg)
             session.add(school)
             audit.record(session, actor=actor, action="school.create", target=school.id, name=name)
     except IntegrityError:
@@ -63,11 +73,15 @@ def resolve_school(hub: Hub, ref: str) -> School:
     return school
 
 
-def list_schools(hub: Hub, *, only_school_id: str | None = None) -> list[School]:
+def list_schools(
+    hub: Hub, *, only_school_id: str | None = None, district_id: str | None = None
+) -> list[School]:
     with hub.session() as session:
         query = select(School).order_by(School.name)
         if only_school_id is not None:
             query = query.where(School.id == only_school_id)
+        if district_id is not None:
+            query = query.where(School.district_id == district_id)
         return list(session.exec(query))
 
 

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlmodel import col
 
 from hub.context import Hub
 from hub.errors import HubError
 from hub.models import ACTIVE, Account, Membership, SignInAttempt, StaffUser, utcnow
-from hub.passwords import hash_password, verify_password
+from hub.passwords import hash_password, verify_and_update
 from hub.roster import ADMIN, normalize_email
 from hub.tokens import SCHOOL_ADMIN
 
@@ -37,6 +37,7 @@ INCORRECT = "Email or password is incorrect"
 _attempt = SignInAttempt.__table__  # type: ignore[attr-defined]
 _account = Account.__table__  # type: ignore[attr-defined]
 _membership = Membership.__table__  # type: ignore[attr-defined]
+_staff = StaffUser.__table__  # type: ignore[attr-defined]
 
 
 class SignInRefused(HubError):
@@ -117,14 +118,17 @@ def identify(hub: Hub, *, email: str, password: str, address: str = "") -> Ident
     Call :func:`check_lock` (and wait as it says) first."""
     address_email = normalize_email(email) or ""
     found = _find(hub, address_email) if address_email and password else None
+    rehashed: str | None = None
     if found is None:
         _matches(password, _dummy_hash())  # the same cost as a wrong password
         ok, identity = False, None
     else:
-        ok, identity = _matches(password, found[0]), found[1]
+        (ok, rehashed), identity = _matches(password, found[0]), found[1]
     now = utcnow()
     with hub.transaction() as session:
         conn = session.connection()
+        if ok and rehashed and identity is not None:
+            _store_rehash(conn, identity, found[0] if found else "", rehashed)
         conn.execute(
             insert(_attempt).values(
                 email=address_email[:320], address=address[:64], at=now, succeeded=ok
@@ -137,11 +141,24 @@ def identify(hub: Hub, *, email: str, password: str, address: str = "") -> Ident
     return identity
 
 
-def _matches(password: str, stored: str) -> bool:
+def _matches(password: str, stored: str) -> tuple[bool, str | None]:
+    """Whether it matches, and the hash at today's parameters when the stored one was made with
+    others (a generated password's lighter ones): rehashed on the first successful sign-in."""
     try:
-        return verify_password(password, stored)
+        return verify_and_update(password, stored)
     except Exception:  # noqa: BLE001 - an unreadable stored hash simply does not match
-        return False
+        return False, None
+
+
+def _store_rehash(conn: Connection, identity: Identity, old: str, new: str) -> None:
+    """Replace the stored hash, unless it changed meanwhile (a new password wins)."""
+    table = _staff if identity.staff_id is not None else _account
+    key = identity.staff_id if identity.staff_id is not None else identity.account_id
+    conn.execute(
+        update(table)
+        .where(table.c.id == key, table.c.password_hash == old)
+        .values(password_hash=new)
+    )
 
 
 def _find(hub: Hub, email: str) -> tuple[str, Identity] | None:

@@ -37,7 +37,12 @@ def hash_token(token: str) -> str:
 
 
 def create_token(
-    hub: Hub, *, role: str, school_id: str | None = None, actor: str
+    hub: Hub,
+    *,
+    role: str,
+    school_id: str | None = None,
+    district_id: str | None = None,
+    actor: str,
 ) -> tuple[ApiToken, str]:
     """Make a token; the returned text is the only time it exists outside the caller."""
     role = role.strip().lower()
@@ -50,9 +55,17 @@ def create_token(
     if role != SCHOOL_ADMIN and school_id:
         msg = f"a {role} token is not limited to one school; --school is only for school_admin"
         raise UsageError(msg)
+    if district_id and role != DISTRICT_IT:
+        msg = f"a {role} token cannot be limited to a district; --district is only for district_it"
+        raise UsageError(msg)
     school = resolve_school(hub, school_id) if school_id else None
     token = PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(token_hash=hash_token(token), role=role, school_id=school.id if school else None)
+    row = ApiToken(
+        token_hash=hash_token(token),
+        role=role,
+        school_id=school.id if school else None,
+        district_id=district_id or None,
+    )
     with hub.transaction() as session:
         session.add(row)
         audit.record(
@@ -62,6 +75,7 @@ def create_token(
             target=row.id,
             role=role,
             school_id=row.school_id,
+            district_id=row.district_id,
         )
     return row, token
 

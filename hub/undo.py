@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from hub import audit, runs
+from hub import audit, districts, runs
 from hub.actors import Actor
 from hub.context import Hub
 from hub.engine.apply import apply_plan
@@ -72,7 +72,7 @@ def undo(
     run = runs.get_run(hub, target)
     with hub.session() as session:
         integration = session.get(Integration, run.integration_id)
-    if integration is None or not actor.may_touch(integration.school_id):
+    if integration is None or not all(actor.may_touch(s) for s in _schools_of(hub, integration)):
         msg = f"unknown run '{target}' (see 'rosterhub runs list')"
         raise UsageError(msg)
     with hub.engine.connect() as conn:
@@ -94,6 +94,14 @@ def undo(
     if not submission.created and submission.run.undoes != run.id:
         raise ConflictError(_busy(integration.id, submission.run.id))
     return Undone(run=submission.run)
+
+
+def _schools_of(hub: Hub, integration: Integration) -> list[str]:
+    """The schools an integration's runs write: its school, or a district integration's
+    linked schools (undoing its run puts back rows at every one of them)."""
+    if integration.school_id is not None:
+        return [integration.school_id]
+    return list(districts.links_of(hub, integration.id))
 
 
 def _busy(integration_id: str, run_id: str) -> str:

@@ -15,6 +15,7 @@ from hub import __version__, limits
 from hub.api import (
     accounts,
     audit,
+    districts,
     health,
     integrations,
     plugins,
@@ -44,6 +45,7 @@ def api_router() -> APIRouter:
     )
     for module in (
         plugins,
+        districts,
         schools,
         integrations,
         runs,

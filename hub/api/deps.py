@@ -66,9 +66,13 @@ def get_principal(
         name=f"api:{row.id}",
         role=row.role,
         schools=access.scope_for(
-            hub, role=row.role, school_ids=[row.school_id] if row.school_id else []
+            hub,
+            role=row.role,
+            school_ids=[row.school_id] if row.school_id else [],
+            district_id=row.district_id,
         ),
         school_id=row.school_id,
+        district_id=row.district_id,
         token_id=row.id,
         token_hash=row.token_hash,
     )

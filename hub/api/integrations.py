@@ -8,11 +8,11 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from hub import integrations, runs
-from hub.api.deps import OPERATORS, WRITERS, HubDep, PrincipalDep, not_found
+from hub.access import visible_district
+from hub.api.deps import OPERATORS, WRITERS, HubDep, PrincipalDep
 from hub.api.errors import error_responses
-from hub.api.scope import visible_integration
+from hub.api.scope import visible_integration, visible_school
 from hub.errors import UsageError
-from hub.models import School
 from hub.schema import IntegrationOut, RunOut, SettingValue
 from hub.text import PlainText
 
@@ -22,7 +22,10 @@ router = APIRouter(tags=["integrations"])
 class IntegrationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    school_id: PlainText = Field(min_length=1, max_length=64)
+    school_id: PlainText | None = Field(default=None, min_length=1, max_length=64)
+    district_id: PlainText | None = Field(
+        default=None, min_length=1, max_length=64, description="A district integration's"
+    )
     provider: PlainText = Field(min_length=1, max_length=64)
     settings: dict[str, SettingValue] = Field(default_factory=dict)
     secrets: dict[str, SecretStr] = Field(
@@ -54,9 +57,15 @@ def list_integrations(hub: HubDep, principal: PrincipalDep) -> list[IntegrationO
         if principal.school_id is None:
             return []
         rows = integrations.list_integrations(hub, school_id=principal.school_id)
+    elif principal.schools is not None:
+        if principal.district_id is None:
+            return []
+        rows = integrations.list_integrations(hub, district_id=principal.district_id)
     else:
         rows = integrations.list_integrations(hub)
-    return [integrations.integration_out(hub, row) for row in rows]
+    return [
+        integrations.integration_out(hub, row) for row in rows if principal.sees_integration(row)
+    ]
 
 
 @router.post(
@@ -67,9 +76,15 @@ def list_integrations(hub: HubDep, principal: PrincipalDep) -> list[IntegrationO
 )
 def create_integration(body: IntegrationIn, hub: HubDep, principal: PrincipalDep) -> IntegrationOut:
     principal.require(*WRITERS)
-    with hub.session() as session:
-        if session.get(School, body.school_id) is None:
-            not_found("school", body.school_id)
+    if (body.school_id is None) == (body.district_id is None):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail="give school_id (one school) or district_id (a district integration)",
+        )
+    if body.school_id is not None:
+        visible_school(hub, principal, body.school_id)
+    if body.district_id is not None:
+        visible_district(hub, principal, body.district_id)
     try:
         hub.registry.get(body.provider)
     except UsageError as exc:
@@ -77,6 +92,7 @@ def create_integration(body: IntegrationIn, hub: HubDep, principal: PrincipalDep
     integration = integrations.create_integration(
         hub,
         school_id=body.school_id,
+        district_id=body.district_id,
         provider=body.provider,
         settings=dict(body.settings),
         secrets=_plain(body.secrets) or {},

@@ -22,7 +22,7 @@ from hub.api.scope import visible_school
 from hub.memory import give_back
 from hub.models import Upload
 from hub.tokens import DISTRICT_IT, SCHOOL_ADMIN
-from hub.uploads import process_upload
+from hub.uploads import APPLYING, FAILED, REJECTED, background, process_upload
 
 router = APIRouter(tags=["uploads"])
 
@@ -62,34 +62,63 @@ def upload(
         )
     filename = (file.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
     try:
-        outcome = process_upload(
-            hub,
-            school_id=school.id,
-            filename=filename,
-            content=content,
-            dry_run=dry_run,
-            actor=principal.as_actor(),
-        )
+        if dry_run:
+            outcome = process_upload(
+                hub,
+                school_id=school.id,
+                filename=filename,
+                content=content,
+                dry_run=True,
+                actor=principal.as_actor(),
+            )
+            upload_id = outcome.upload_id
+        else:  # applied on a thread; answered when done, or with its progress after ~10 s
+            upload_id = background.start_apply(
+                hub,
+                school_id=school.id,
+                filename=filename,
+                content=content,
+                actor=principal.as_actor(),
+                owner=principal.token_hash,
+            )
     finally:
         del content
         give_back()  # a large file's rows are gone; so is the memory that held them
-    result: dict[str, Any] = dict(outcome.result)
-    result["upload_id"] = outcome.upload_id
+    return _answer(hub, principal, upload_id)
+
+
+def _answer(hub: Any, principal: Any, upload_id: str) -> JSONResponse:
+    with hub.session() as session:
+        row = session.get(Upload, upload_id)
+    if row is None or not principal.sees_school(row.school_id):
+        not_found("upload", upload_id)
+    result = background.upload_json(row)
+    if row.status == APPLYING:
+        return JSONResponse(result, status_code=status.HTTP_202_ACCEPTED)
     result["credentials_file"] = None
-    result["credentials_url"] = None
-    if outcome.credentials_csv:
-        with hub.transaction() as session:
-            session.execute(
-                update(Upload)
-                .where(col(Upload.id) == outcome.upload_id)
-                .values(
-                    credentials=hub.vault.encrypt(outcome.credentials_csv),
-                    credentials_token_hash=principal.token_hash,
-                )
-            )
-        result["credentials_url"] = credentials_url(outcome.upload_id)
-    code = status.HTTP_422_UNPROCESSABLE_CONTENT if result.get("status") == "rejected" else 200
+    mine = row.credentials_token_hash is not None and hmac.compare_digest(
+        row.credentials_token_hash, principal.token_hash
+    )
+    result["credentials_url"] = credentials_url(row.id) if row.credentials and mine else None
+    code = {REJECTED: 422, FAILED: 409}.get(row.status, 200)
     return JSONResponse(result, status_code=code)
+
+
+@router.get(
+    "/uploads/{upload_id}",
+    summary="An upload: its progress while applying, then its result",
+    responses=error_responses(404, 422),
+)
+def get_upload(upload_id: str, hub: HubDep, principal: PrincipalDep) -> JSONResponse:
+    with hub.session() as session:
+        row = session.get(Upload, upload_id)
+    if row is None or not principal.sees_school(row.school_id):
+        not_found("upload", upload_id)
+    if row.status == APPLYING:
+        background.resume_stale(hub)  # its process died: take it over (or fail it) now
+    answer = _answer(hub, principal, upload_id)
+    answer.status_code = 200  # the document says how the upload stands
+    return answer
 
 
 @router.get(

@@ -17,6 +17,7 @@ MODULES = (
     "accounts",
     "admin",
     "explain",
+    "districts",
     "integrations",
     "rooms",
     "runs",

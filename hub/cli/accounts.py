@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from hub import accounts, schools
 from hub.actors import Actor
@@ -18,6 +20,7 @@ from hub.cli.runtime import actor, cli_hub, read_upload
 from hub.context import Hub
 from hub.models import School
 from hub.uploads import credentials_csv, process_upload, upload_format
+from hub.uploads.progress import Report
 
 accounts_app = group("accounts", "List a school's accounts and add one by hand.")
 
@@ -159,6 +162,29 @@ def show_upload(console: Console, result: dict[str, Any]) -> None:
         )
 
 
+@contextmanager
+def upload_progress(*, enabled: bool) -> Iterator[Report | None]:
+    """A progress bar on stderr while passwords are hashed (stdout keeps the one document)."""
+    if not enabled:
+        yield None
+        return
+    bar = Progress(
+        TextColumn("applying"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=stderr_console(),
+        transient=True,
+    )
+    task = bar.add_task("applying", total=None)
+
+    def report(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    with bar:
+        yield report
+
+
 def import_spreadsheet(
     hub: Hub,
     school: School,
@@ -169,6 +195,7 @@ def import_spreadsheet(
     actor: str,
     credentials: Path | None = None,
     directory: Path | None = None,
+    report: Report | None = None,
 ) -> dict[str, Any]:
     """Process an accounts spreadsheet; the upload result, with any generated passwords written
     to a credentials file reserved beforehand (``credentials``, or a default name in
@@ -190,6 +217,7 @@ def import_spreadsheet(
             content=content,
             dry_run=dry_run,
             actor=Actor.everywhere(actor),  # the operator of this database may touch any school
+            report=report,
         )
         result = dict(outcome.result)
         result["credentials_file"] = (
@@ -215,15 +243,17 @@ def import_(
         upload_format(hub).warm_up()  # the parser's child process boots while this one reads
         content = read_upload(file)
         target = schools.resolve_school(hub, school)
-        result = import_spreadsheet(
-            hub,
-            target,
-            filename=file.name,
-            content=content,
-            dry_run=dry_run,
-            actor=actor(),
-            credentials=credentials,
-        )
+        with upload_progress(enabled=not dry_run) as report:
+            result = import_spreadsheet(
+                hub,
+                target,
+                filename=file.name,
+                content=content,
+                dry_run=dry_run,
+                actor=actor(),
+                credentials=credentials,
+                report=report,
+            )
     emit(result, json_mode=json_mode, human=lambda console: show_upload(console, result))
     if result.get("status") == "rejected":
         errors = len(result.get("errors") or [])

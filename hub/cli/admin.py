@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from hub import schools
+from hub import districts, schools
 from hub.cli.app import app, group
 from hub.cli.output import JsonFlag, emit, note, short_time, table
 from hub.cli.runtime import actor, cli_hub, registry
@@ -88,9 +88,16 @@ def create(
     school: Annotated[
         str | None, typer.Option("--school", help="The school (required for school_admin).")
     ] = None,
+    district: Annotated[
+        str | None,
+        typer.Option("--district", help="Limit a district_it token to one district."),
+    ] = None,
     json_mode: JsonFlag = False,
 ) -> None:
     """Make an API token; it is shown once and stored only as a hash."""
+    if district and role is not TokenRole.district_it:
+        msg = "--district applies only to district_it tokens"
+        raise UsageError(msg)
     if role is TokenRole.school_admin and not school:
         msg = "a school_admin token needs --school SCHOOL"
         raise UsageError(msg)
@@ -99,13 +106,23 @@ def create(
         raise UsageError(msg)
     with cli_hub() as hub:
         school_id = schools.resolve_school(hub, school).id if school else None
-        token, secret = create_token(hub, role=role.value, school_id=school_id, actor=actor())
-    doc = {"token": secret, "role": token.role, "school_id": token.school_id, "district_id": None}
+        district_id = districts.resolve_district(hub, district).id if district else None
+        token, secret = create_token(
+            hub, role=role.value, school_id=school_id, district_id=district_id, actor=actor()
+        )
+    doc = {
+        "token": secret,
+        "role": token.role,
+        "school_id": token.school_id,
+        "district_id": token.district_id,
+    }
 
     def human(console: Console) -> None:
         # The token alone on stdout, so TOKEN=$(rosterhub token create ...) works.
         console.print(secret, markup=False, highlight=False, soft_wrap=True)
         where = f" for school {token.school_id}" if token.school_id else ""
+        if token.district_id:
+            where = f" for district {token.district_id}"
         note(
             f"{token.role} token {token.id}{where}. It is shown only this once; store it now "
             f"('rosterhub token revoke {token.id}' withdraws it)."

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from hub import accounts, demo_console, integrations, run_status, runs, schools
 from hub.cli.accounts import UPLOAD_COUNT_KEYS, import_spreadsheet
+from hub.cli.demo_district import demo_district, render_district
 from hub.cli.output import one_line, table
 from hub.context import Hub
 from hub.errors import UsageError
@@ -57,6 +58,7 @@ def run_demo(hub: Hub, *, log: Log = print, workdir: Path | None = None) -> dict
     report: dict[str, Any] = {
         "database": make_url(hub.settings.database_url).render_as_string(hide_password=True),
         "providers": [],
+        "district": None,
         "spreadsheet": None,
         "console": None,
         "ok": True,
@@ -73,10 +75,13 @@ def run_demo(hub: Hub, *, log: Log = print, workdir: Path | None = None) -> dict
             continue
         log(f"{provider.name}: starting the {provider.title} sandbox")
         report["providers"].append(_demo_provider(hub, provider, sandbox, log, person))
+    report["district"] = demo_district(hub, log)
     report["spreadsheet"] = _demo_spreadsheet(hub, log, workdir or Path.cwd())
     admin = demo_console.school_admin(hub, _school(hub, SPREADSHEET_SCHOOL))
     report["console"] = {"url": hub.settings.console_url, "people": [person, admin]}
     entries = [*report["providers"], report["spreadsheet"]]
+    if report["district"] is not None:
+        entries.append(report["district"])
     report["ok"] = all(entry["error"] is None for entry in entries)
     return report
 
@@ -266,6 +271,7 @@ def render_report(console: Console, report: dict[str, Any]) -> None:
             console.print(_accounts_table(entry))
         if entry["error"]:
             console.print(f"[bold red]failed:[/bold red] {entry['error']}", highlight=False)
+    render_district(console, report.get("district"))
     sheet = report["spreadsheet"]
     if sheet is not None:
         console.print(f"\n[bold]{SPREADSHEET_SCHOOL}[/bold] (spreadsheet {sheet['file'] or '-'})")

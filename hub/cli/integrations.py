@@ -7,10 +7,11 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from hub import integrations, schools
+from hub import districts, integrations, schools
 from hub.cli.app import group
 from hub.cli.output import FAILED, JsonFlag, emit, short_time, table
 from hub.cli.runtime import actor, cli_hub, parse_pairs
+from hub.errors import UsageError
 
 integration_app = group("integration", "Connect schools to providers and test the connection.")
 keys_app = group("keys", "Manage the keys that encrypt stored secrets.")
@@ -23,12 +24,24 @@ def _last_run(doc: dict[str, Any]) -> str:
     return f"{run['status']} {short_time(run.get('finished_at') or run.get('started_at'))}"
 
 
+def _linked(doc: dict[str, Any]) -> str:
+    schools_fed = [link["school_id"] for link in doc.get("links") or ()]
+    return f"district {doc.get('district_id')}: " + (", ".join(schools_fed) or "no school linked")
+
+
 def integrations_table(docs: list[dict[str, Any]]) -> Any:
     return table(
         None,
         ["id", "provider", "school", "enabled", "schedule", "last run"],
         [
-            (d["id"], d["provider"], d["school_id"], d["enabled"], d["schedule"], _last_run(d))
+            (
+                d["id"],
+                d["provider"],
+                d["school_id"] or _linked(d),
+                d["enabled"],
+                d["schedule"],
+                _last_run(d),
+            )
             for d in docs
         ],
     )
@@ -47,8 +60,12 @@ def _show_integration(console: Console, doc: dict[str, Any]) -> None:
 
 @integration_app.command("add")
 def add(
-    school: Annotated[str, typer.Option("--school", help="School id or exact name.")],
     provider: Annotated[str, typer.Option("--provider", help="Provider name (see: plugins).")],
+    school: Annotated[str | None, typer.Option("--school", help="School id or exact name.")] = None,
+    district: Annotated[
+        str | None,
+        typer.Option("--district", help="District id or exact name (a district integration)."),
+    ] = None,
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", help="A setting KEY=VALUE; repeat for more.", metavar="KEY=VALUE"),
@@ -63,14 +80,23 @@ def add(
     ] = None,
     json_mode: JsonFlag = False,
 ) -> None:
-    """Connect a school to a provider."""
+    """Connect a school (--school) or a whole district (--district) to a provider."""
     settings = parse_pairs(set_, option="--set")
     secrets = parse_pairs(secret, option="--secret", secret=True)
+    if (school is None) == (district is None):
+        msg = "give --school SCHOOL or --district DISTRICT (exactly one)"
+        raise UsageError(msg)
     with cli_hub() as hub:
-        target = schools.resolve_school(hub, school)
+        if school is not None:
+            place = schools.resolve_school(hub, school)
+            school_id, district_id = place.id, None
+        else:
+            place = districts.resolve_district(hub, district or "")  # type: ignore[assignment]
+            school_id, district_id = None, place.id
         integration = integrations.create_integration(
             hub,
-            school_id=target.id,
+            school_id=school_id,
+            district_id=district_id,
             provider=provider.strip(),
             settings=settings,
             secrets=secrets,
@@ -79,9 +105,13 @@ def add(
         doc = integrations.integration_json(hub, integration)
 
     def human(console: Console) -> None:
-        console.print(f"Connected {target.name} to {doc['provider']}: [bold]{doc['id']}[/bold]")
+        console.print(f"Connected {place.name} to {doc['provider']}: [bold]{doc['id']}[/bold]")
         _show_integration(console, doc)
         console.print(f"Next: rosterhub integration check {doc['id']}")
+        if district_id is not None:
+            console.print(
+                f"Then: rosterhub integration link {doc['id']} --school SCHOOL --set KEY=VALUE"
+            )
 
     emit(doc, json_mode=json_mode, human=human)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from hub import schools
+from hub import districts, schools
 from hub.cli.app import group
 from hub.cli.output import JsonFlag, emit, table
 from hub.cli.runtime import actor, cli_hub
@@ -27,11 +27,17 @@ def add(
     timezone: Annotated[
         str, typer.Option("--timezone", help="IANA time zone, e.g. America/Chicago.")
     ] = "America/New_York",
+    district: Annotated[
+        str | None, typer.Option("--district", help="The district's id or exact name.")
+    ] = None,
     json_mode: JsonFlag = False,
 ) -> None:
-    """Add a school."""
+    """Add a school (in a district, with --district)."""
     with cli_hub() as hub:
-        school = schools.create_school(hub, name=name, timezone=timezone, actor=actor())
+        district_id = districts.resolve_district(hub, district).id if district else None
+        school = schools.create_school(
+            hub, name=name, timezone=timezone, district_id=district_id, actor=actor()
+        )
     doc = schools.school_json(school)
 
     def human(console: Console) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hub import schools
+from hub import districts, schools
 from hub.cli.accounts import accounts_app
 from hub.cli.app import group
 from hub.cli.output import JsonFlag, emit, note, table
@@ -37,7 +37,11 @@ def add(
     """Add a console staff user; their password is shown once."""
     with cli_hub() as hub:
         row, password = add_staff(
-            hub, email=email, role=role.value, district_id=district, actor=actor()
+            hub,
+            email=email,
+            role=role.value,
+            district_id=districts.resolve_district(hub, district).id if district else None,
+            actor=actor(),
         )
         url = hub.settings.console_url
     doc = staff_json(row, password)

@@ -36,7 +36,8 @@ def start(
         if existing.provider != "gsuite":
             msg = "only a Google Workspace integration can be reconnected with Google"
             raise UsageError(msg)
-        school = get_school(here.hub, existing.school_id)
+        if existing.school_id is not None:
+            school = get_school(here.hub, existing.school_id)
     url, pending = google_oauth.start(
         here.hub.settings, school_id=school.id, integration_id=existing.id if existing else None
     )

@@ -15,17 +15,27 @@ router = APIRouter(route_class=ConsoleRoute)
 
 
 def rostering(here: Any) -> dict[str, Any]:
-    """The school's integrations, each with its latest run (read without plans)."""
+    """The school's integrations (its own and the district ones feeding it), each with its
+    latest run (read without plans) and that school's part of it. A district run spans other
+    schools: only people who may see it get its link and its reason."""
     school = here.school
     found = integrations.list_integrations(here.hub, school_id=school.id) if school else []
     latest = run_history.latest_runs(here.hub, [i.id for i in found])
     titles = {cls.name: cls.title for cls in here.hub.registry}
-    return {
-        "integrations": [
-            {"row": i, "title": titles.get(i.provider, i.provider), "run": latest.get(i.id)}
-            for i in found
-        ]
-    }
+    items = []
+    for i in found:
+        run = latest.get(i.id)
+        items.append(
+            {
+                "row": i,
+                "title": titles.get(i.provider, i.provider)
+                + (" (district)" if i.district_id else ""),
+                "run": run,
+                "counts": run_history.school_part(run, school.id) if run else {},
+                "open": here.principal.sees_integration(i),
+            }
+        )
+    return {"integrations": items}
 
 
 @router.get("")

@@ -15,6 +15,7 @@ from hub.console.session import HereDep, check_csrf, flash
 from hub.console.web import ConsoleRoute, console_path, page, redirect
 from hub.models import Integration
 from hub.schools import get_school
+from hub.tokens import SCHOOL_ADMIN
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -37,7 +38,11 @@ def history(
     school = here.need_school()
     number = page_number(page_)
     total, found = run_history.runs_page(
-        here.hub, school_ids=[school.id], offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        here.hub,
+        school_ids=[school.id],
+        district_runs=here.principal.role != SCHOOL_ADMIN,
+        offset=(number - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
     )
     pages = paging(number, total, lambda n: console_path("/runs", school=school.id, page=n))
     titles = _titles(here)
@@ -45,7 +50,11 @@ def history(
         i.id: i.provider for i in integrations.list_integrations(here.hub, school_id=school.id)
     }
     rows = [
-        {"run": run, "title": titles.get(providers.get(run.integration_id, ""), "")}
+        {
+            "run": run,
+            "title": titles.get(providers.get(run.integration_id, ""), ""),
+            "counts": run_history.school_part(run, school.id),
+        }
         for run in found
     ]
     return page(request, "runs.html", {"nav": "runs", "rows": rows, "paging": pages})
@@ -68,7 +77,9 @@ def detail(
     with here.hub.session() as session:
         integration = session.get(Integration, run.integration_id)
     assert integration is not None  # visible_run found its school through it
-    if here.school is None or here.school.id != integration.school_id:
+    if integration.school_id is not None and (
+        here.school is None or here.school.id != integration.school_id
+    ):
         here.school = get_school(here.hub, integration.school_id)
         request.state.here = here
     doc = runs.run_json(here.hub, run)
@@ -120,6 +131,7 @@ def detail(
             "issues_paging": issues_paging,
             "can_decide": here.principal.may(*OPERATORS),
             "refresh": run.status not in ENDED,
+            "school_names": {s.id: s.name for s in here.schools},
         },
     )
 

@@ -52,15 +52,35 @@ def apply_plan(
         stale = drop_stale(conn, plan)
         if stale:
             raise StalePlan(stale)
-    changed = [r.membership_id for r in plan.deactivations]
-    changed += [r.membership_id for r in plan.membership_updates]
-    accounts = [r.account_id for r in plan.account_updates]
-    accounts += [r.account_id for r in plan.password_restores]
+    parts = plan.parts or [plan]
+    changed = [r.membership_id for part in parts for r in part.deactivations]
+    changed += [r.membership_id for part in parts for r in part.membership_updates]
+    accounts = [r.account_id for part in parts for r in part.account_updates]
+    accounts += [r.account_id for part in parts for r in part.password_restores]
     with recorded(conn, change_set, memberships=changed, accounts=accounts) as log:
-        _write(conn, plan, now, log)
+        for part in parts:
+            _apply_changes(conn, part, now)
+        if any(part.new_accounts for part in parts):
+            _insert_new_accounts(conn, parts, now, log)
+        stamp = bulk.timestamp(conn, now)
+        for part in parts:
+            if part.links:
+                insert_many(
+                    conn,
+                    membership_table,
+                    MEMBERSHIP_COLUMNS,
+                    [
+                        _membership_row(
+                            part, r.account_id, r.external_id, r.roles, r.hash, r.origin, stamp
+                        )
+                        for r in part.links
+                    ],
+                )
+                log.created(part.school_id, [r.account_id for r in part.links])
 
 
-def _write(conn: Connection, plan: Plan, now: datetime, log: Recording) -> None:
+def _apply_changes(conn: Connection, plan: Plan, now: datetime) -> None:
+    """A one-school plan's deactivations and updates."""
     m, a = membership_table, account_table
     if plan.deactivations:
         stmt = (
@@ -106,20 +126,6 @@ def _write(conn: Connection, plan: Plan, now: datetime, log: Recording) -> None:
         conn.execute(stmt, rows)
     if plan.membership_updates:
         _update_memberships(conn, plan, now)
-    if plan.new_accounts:
-        _insert_new_accounts(conn, plan, now, log)
-    if plan.links:
-        stamp = bulk.timestamp(conn, now)
-        insert_many(
-            conn,
-            membership_table,
-            MEMBERSHIP_COLUMNS,
-            [
-                _membership_row(plan, r.account_id, r.external_id, r.roles, r.hash, r.origin, stamp)
-                for r in plan.links
-            ],
-        )
-        log.created(plan.school_id, [r.account_id for r in plan.links])
 
 
 def _update_memberships(conn: Connection, plan: Plan, now: datetime) -> None:
@@ -179,17 +185,28 @@ def _membership_row(
     )
 
 
-def _insert_new_accounts(conn: Connection, plan: Plan, now: datetime, log: Recording) -> None:
+def _insert_new_accounts(
+    conn: Connection, parts: list[Plan], now: datetime, log: Recording
+) -> None:
+    """One account per new email (a person new to two linked schools is one account), then
+    each school's membership."""
     stamp = bulk.timestamp(conn, now)
-    rows = [(r.email, r.first_name, r.last_name, None, stamp, stamp) for r in plan.new_accounts]
-    ids = bulk.insert_accounts(conn, rows)
+    rows: dict[str, tuple[Any, ...]] = {}
+    for part in parts:
+        for r in part.new_accounts:
+            if r.email not in rows:
+                rows[r.email] = (r.email, r.first_name, r.last_name, None, stamp, stamp)
+    ids = bulk.insert_accounts(conn, list(rows.values()))
     insert_many(
         conn,
         membership_table,
         MEMBERSHIP_COLUMNS,
         [
-            _membership_row(plan, ids[r.email], r.external_id, r.roles, r.hash, r.origin, stamp)
-            for r in plan.new_accounts
+            _membership_row(part, ids[r.email], r.external_id, r.roles, r.hash, r.origin, stamp)
+            for part in parts
+            for r in part.new_accounts
         ],
     )
-    log.created(plan.school_id, ids.values())
+    for part in parts:
+        if part.new_accounts:
+            log.created(part.school_id, [ids[r.email] for r in part.new_accounts])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import zlib
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from hub.issues import ISSUE_CAP, Issue
 from hub.run_status import COUNT_KEYS
@@ -103,9 +103,29 @@ class Plan:
     settings_digest: str | None = None
     """What the integration's settings were when planning (a held plan is out of date once
     they change); None for plans stored before it was recorded."""
+    parts: list[Plan] = field(default_factory=list)
+    """A district run's plan: one part per linked school (each a one-school plan; this plan's
+    own rows stay empty, its counts are their sum, its issues the district-wide ones)."""
+
+    @property
+    def district(self) -> bool:
+        return bool(self.parts)
+
+    def school_counts(self) -> dict[str, dict[str, int]] | None:
+        """A district run's counts per linked school (None for a one-school plan)."""
+        if not self.parts:
+            return None
+        return {part.school_id: dict(part.counts) for part in self.parts}
+
+    def total_counts(self) -> None:
+        """Make a district plan's counts the sum of its schools' counts."""
+        if self.parts:
+            self.counts = {k: sum(part.counts[k] for part in self.parts) for k in COUNT_KEYS}
 
     @property
     def changes(self) -> int:
+        if self.parts:
+            return sum(part.changes for part in self.parts)
         return (
             len(self.new_accounts)
             + len(self.links)
@@ -122,13 +142,23 @@ class Plan:
             self.dropped_issues += 1
 
     def all_issues(self) -> list[Issue]:
-        if not self.dropped_issues:
-            return list(self.issues)
-        more = Issue("warning", f"{self.dropped_issues} more issues not shown")
-        return [*self.issues, more]
+        issues = list(self.issues)
+        dropped = self.dropped_issues
+        for part in self.parts:
+            issues.extend(part.issues)
+            dropped += part.dropped_issues
+        if len(issues) > ISSUE_CAP - 1:
+            dropped += len(issues) - (ISSUE_CAP - 1)
+            issues = issues[: ISSUE_CAP - 1]
+        if not dropped:
+            return issues
+        return [*issues, Issue("warning", f"{dropped} more issues not shown")]
 
     def to_bytes(self) -> bytes:
-        data = {
+        return zlib.compress(json.dumps(self._as_data(), separators=(",", ":")).encode("utf-8"), 6)
+
+    def _as_data(self) -> dict[str, object]:
+        return {
             "integration_id": self.integration_id,
             "school_id": self.school_id,
             "source": self.source,
@@ -147,12 +177,15 @@ class Plan:
             "records": self.records,
             "active_before": self.active_before,
             "settings_digest": self.settings_digest,
+            "parts": [part._as_data() for part in self.parts],
         }
-        return zlib.compress(json.dumps(data, separators=(",", ":")).encode("utf-8"), 6)
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> Plan:
-        data = json.loads(zlib.decompress(blob))
+        return cls._from_data(json.loads(zlib.decompress(blob)))
+
+    @classmethod
+    def _from_data(cls, data: dict[str, Any]) -> Plan:
         return cls(
             integration_id=data["integration_id"],
             school_id=data["school_id"],
@@ -172,4 +205,5 @@ class Plan:
             records=data["records"],
             active_before=data["active_before"],
             settings_digest=data.get("settings_digest"),
+            parts=[cls._from_data(part) for part in data.get("parts", ())],
         )

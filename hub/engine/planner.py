@@ -11,9 +11,9 @@ reported and left as it is.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 
 from hub.bulk import LOOKUP_CHUNK, account_table, membership_table
 from hub.engine.lookup import lookup_accounts
@@ -55,6 +55,7 @@ class Planner:
         source: str,
         admin_implies_teacher: bool = True,
         full: bool = True,
+        load: bool = True,
     ) -> None:
         self.conn = conn
         self.plan = Plan(
@@ -69,34 +70,20 @@ class Planner:
         self.pending_new: list[Mapped] = []
         self.pending_change: list[tuple[Mapped, Owned]] = []
         self.adopt: list[tuple[Mapped, str]] = []
-        self._load_owned()
+        if load:
+            query = owned_query(integration_id).where(membership_table.c.school_id == school_id)
+            for row in conn.execute(query).tuples():
+                self.take(row)
 
-    def _load_owned(self) -> None:
-        m, a = membership_table, account_table
-        query = (
-            select(
-                m.c.external_id,
-                m.c.id,
-                m.c.account_id,
-                m.c.record_hash,
-                m.c.status,
-                m.c.roles,
-                a.c.email,
-            )
-            .join(a, a.c.id == m.c.account_id)
-            .where(m.c.integration_id == self.plan.integration_id)
-        )
-        owned = self.owned
-        by_email = self.owned_by_email
-        active = 0
-        for ext, mid, aid, digest, status, roles, email in self.conn.execute(query).tuples():
-            if ext is None:
-                continue
-            owned[ext] = _make(Owned, (mid, aid, digest, status, roles, email))
-            by_email[email] = ext
-            if status == ACTIVE:
-                active += 1
-        self.plan.active_before = active
+    def take(self, row: tuple[Any, ...]) -> None:
+        """One owned membership, as :func:`owned_query` reads it."""
+        ext, mid, aid, digest, status, roles, email, _school = row
+        if ext is None:
+            return
+        self.owned[ext] = _make(Owned, (mid, aid, digest, status, roles, email))
+        self.owned_by_email[email] = ext
+        if status == ACTIVE:
+            self.plan.active_before += 1
 
     # The per-record path is deliberately flat: it runs once per person.
     def feed(self, item: RosterRecord | Skip | Cursor) -> None:
@@ -115,7 +102,9 @@ class Planner:
             msg = f"the provider yielded an unexpected item: {type(item).__name__}"
             raise TypeError(msg)
 
-    def _record(self, record: RosterRecord) -> None:
+    def _record(self, record: RosterRecord, mapped: Mapped | Rejected | None = None) -> None:
+        """One record (``mapped``: its mapping when the caller already has it: a district
+        run maps a person placed in several schools once)."""
         plan = self.plan
         counts = plan.counts
         ext = record.external_id
@@ -127,7 +116,8 @@ class Planner:
             return
         self.seen.add(ext)
         plan.records += 1
-        mapped = self.mapper.map(record)
+        if mapped is None:
+            mapped = self.mapper.map(record)
         current = self.owned.get(ext)
         if current is None:
             self._new(record, mapped)
@@ -337,6 +327,25 @@ class Planner:
                     plan.deactivations.append(Deactivation(owned.membership_id, owned.hash))
                     plan.counts["deactivated"] += 1
         return plan
+
+
+def owned_query(integration_id: str) -> Select[Any]:
+    """The memberships an integration owns, with their account's email and their school."""
+    m, a = membership_table, account_table
+    return (
+        select(
+            m.c.external_id,
+            m.c.id,
+            m.c.account_id,
+            m.c.record_hash,
+            m.c.status,
+            m.c.roles,
+            a.c.email,
+            m.c.school_id,
+        )
+        .join(a, a.c.id == m.c.account_id)
+        .where(m.c.integration_id == integration_id)
+    )
 
 
 def plan_sync(

@@ -37,7 +37,11 @@ class StalePlan(Conflict):
 
 def drop_stale(conn: Connection, plan: Plan) -> list[Issue]:
     """Remove from ``plan`` every change whose precondition no longer holds; one warning
-    each."""
+    each. A district plan is checked school by school (every linked school's rows)."""
+    if plan.parts:
+        found = [issue for part in plan.parts for issue in drop_stale(conn, part)]
+        plan.total_counts()
+        return found
     issues: list[Issue] = []
 
     def stale(kind: str, external_id: str | None, email: str | None) -> None:
@@ -122,7 +126,9 @@ def _drop_stale_creates(conn: Connection, plan: Plan, stale: Stale) -> None:
     owned_ids = {
         ext
         for (ext,) in conn.execute(
-            select(m.c.external_id).where(m.c.integration_id == plan.integration_id)
+            select(m.c.external_id).where(
+                (m.c.integration_id == plan.integration_id) & (m.c.school_id == plan.school_id)
+            )
         ).tuples()
     }
     found = lookup_accounts(

@@ -57,10 +57,13 @@ class Conflict:
         )
 
 
-def active_memberships(conn: Connection, integration_id: str) -> int:
-    """The integration's active memberships (what the safeguard measures an undo against)."""
+def active_memberships(conn: Connection, integration_id: str, school_id: str | None = None) -> int:
+    """The integration's active memberships (what the safeguard measures an undo against),
+    at one school when ``school_id`` is given."""
     m = membership_table
     query = select(func.count()).where(m.c.integration_id == integration_id, m.c.status == ACTIVE)
+    if school_id is not None:
+        query = query.where(m.c.school_id == school_id)
     return int(conn.execute(query).scalar_one())
 
 
@@ -106,9 +109,46 @@ def conflicts(conn: Connection, change_set: str) -> list[Conflict]:
     return found
 
 
-def plan_undo(conn: Connection, change_set: str, plan: Plan) -> tuple[Plan, list[Conflict]]:
+class _Parts:
+    """Where an undo's rows go: the one plan, or (a district run's undo) one part per school
+    the rows belong to, so each linked school is counted, held and applied as its own."""
+
+    def __init__(self, conn: Connection, plan: Plan, schools: Iterable[str] | None) -> None:
+        self.conn, self.plan, self.district = conn, plan, schools is not None
+        self.by_school: dict[str, Plan] = {}
+        for school_id in schools or ():
+            self.of(school_id)
+
+    def of(self, school_id: str | None) -> Plan:
+        if not self.district:
+            return self.plan
+        if school_id is None:  # an account row: the first school's part carries it
+            return next(iter(self.by_school.values()), self.plan)
+        part = self.by_school.get(school_id)
+        if part is None:
+            plan = self.plan
+            part = Plan(
+                integration_id=plan.integration_id,
+                school_id=school_id,
+                source=plan.source,
+                full=False,
+            )
+            part.active_before = active_memberships(self.conn, plan.integration_id, school_id)
+            self.by_school[school_id] = part
+            plan.parts.append(part)
+        return part
+
+
+def plan_undo(
+    conn: Connection, change_set: str, plan: Plan, *, schools: Iterable[str] | None = None
+) -> tuple[Plan, list[Conflict]]:
     """Fill ``plan`` (made by the caller for the undo run's integration and school) with what
-    puts ``change_set``'s rows back as they were, leaving out the conflicts it returns."""
+    puts ``change_set``'s rows back as they were, leaving out the conflicts it returns.
+
+    ``schools`` (undoing a district run: its linked schools) splits the rows into one part
+    per school (``plan.parts``: one per linked school, one more for any other school a row
+    belongs to), as a district run's own plan is split."""
+    parts = _Parts(conn, plan, schools)
     found = conflicts(conn, change_set)
     skip_members = {f.key for f in found if f.what == MEMBERSHIP}
     skip_accounts = {f.key for f in found if f.what == ACCOUNT}
@@ -145,31 +185,33 @@ def plan_undo(conn: Connection, change_set: str, plan: Plan) -> tuple[Plan, list
         a.c.id,
         (r.account_id for r in rows if r.kind == ACCOUNT),
     )
-    counts = plan.counts
     for row in rows:
         if row.kind == ACCOUNT:
             now = accounts.get(row.account_id)
             if now is None or row.account_id in skip_accounts:
                 continue
+            target = parts.of(None)
             if (row.email, row.first_name, row.last_name) != (
                 now.email,
                 now.first_name,
                 now.last_name,
             ):
-                plan.account_updates.append(
+                target.account_updates.append(
                     AccountUpdate(
                         row.account_id, row.email, row.first_name, row.last_name, now.email
                     )
                 )
             if row.password_hash != now.password_hash:
-                plan.password_restores.append(PasswordRestore(row.account_id, row.password_hash))
+                target.password_restores.append(PasswordRestore(row.account_id, row.password_hash))
             continue
         now = members.get(row.membership_id)
         if now is None or row.membership_id in skip_members:
             continue
+        target = parts.of(now.school_id)
+        counts = target.counts
         if row.kind == CREATED:
             if now.status == ACTIVE:
-                plan.deactivations.append(Deactivation(row.membership_id, now.record_hash))
+                target.deactivations.append(Deactivation(row.membership_id, now.record_hash))
                 counts["deactivated"] += 1
             else:
                 counts["unchanged"] += 1
@@ -179,7 +221,7 @@ def plan_undo(conn: Connection, change_set: str, plan: Plan) -> tuple[Plan, list
         if before == (now.roles, now.status, now.external_id, now.record_hash, now.origin):
             counts["unchanged"] += 1
             continue
-        plan.membership_updates.append(
+        target.membership_updates.append(
             MembershipUpdate(
                 row.membership_id,
                 row.account_id,
@@ -197,9 +239,10 @@ def plan_undo(conn: Connection, change_set: str, plan: Plan) -> tuple[Plan, list
         else:
             counts["reactivated" if row.status == ACTIVE else "deactivated"] += 1
     for conflict in found:
-        counts["skipped"] += 1
+        parts.of(conflict.school_id).counts["skipped"] += 1
         plan.add_issue(conflict.issue())
     plan.records = len(rows)
+    plan.total_counts()
     return plan, found
 
 

@@ -31,7 +31,7 @@ from hub.runs.queries import (
     waiting_runs,
 )
 from hub.runs.reaper import STOPPED_MESSAGE, reap_stale_runs, requeue_lost_runs
-from hub.runs.request import TRIGGERS, RunRequest, request_run
+from hub.runs.request import TRIGGERS, RunRequest, request_run, request_scheduled
 from hub.runs.submission import Submission, submit, wait_for
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "list_runs",
     "reap_stale_runs",
     "request_run",
+    "request_scheduled",
     "requeue_lost_runs",
     "run_json",
     "run_out",

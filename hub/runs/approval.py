@@ -32,7 +32,7 @@ from hub.runs.ending import (
     store_cursor,
     supersede_older,
 )
-from hub.runs.execution import settings_digest
+from hub.runs.execution import link_settings, settings_digest
 from hub.runs.heartbeat import Heartbeat
 from hub.runs.notify import announce
 from hub.runs.queries import get_run
@@ -105,7 +105,14 @@ def _apply_approved(hub: Hub, run: Run, *, actor: str) -> tuple[str, list[Issue]
             return str(stale), stale.issues
         store_cursor(conn, plan, cursor_before=plan.cursor_before)
         superseded = supersede_older(session, run, status=SUCCEEDED, now=now)
-        close(conn, run.id, status=SUCCEEDED, now=now, counts=plan.counts)
+        close(
+            conn,
+            run.id,
+            status=SUCCEEDED,
+            now=utcnow(),
+            counts=plan.counts,
+            schools=plan.school_counts(),
+        )
         audit.record(
             session,
             actor=actor,
@@ -158,10 +165,17 @@ def _newer_view(conn: Connection, run: Run, plan: Plan) -> str | None:
     if plan.settings_digest is not None:
         i = _integration_table
         current = conn.execute(
-            select(i.c.settings, i.c.admin_implies_teacher).where(i.c.id == run.integration_id)
+            select(i.c.settings, i.c.admin_implies_teacher, i.c.district_id).where(
+                i.c.id == run.integration_id
+            )
         ).first()
+        links = None
+        if current is not None and current.district_id is not None:
+            links = link_settings(conn, run.integration_id)
         if current is None or plan.settings_digest != settings_digest(
-            dict(current.settings), admin_implies_teacher=current.admin_implies_teacher
+            dict(current.settings),
+            admin_implies_teacher=current.admin_implies_teacher,
+            links=links,
         ):
             return "the integration's settings changed since it was held"
     return None

@@ -73,7 +73,16 @@ def finish(
                 )
         if status in SUPERSEDING:
             superseded = supersede_older(session, run, status=status, now=now)
-        close(conn, run.id, status=status, now=now, counts=plan.counts, error=error, plan=blob)
+        close(
+            conn,
+            run.id,
+            status=status,
+            now=utcnow(),
+            counts=plan.counts,
+            schools=plan.school_counts(),
+            error=error,
+            plan=blob,
+        )
         audit.record(
             session,
             actor=run.actor or run.trigger,
@@ -161,10 +170,12 @@ def close(
     status: str,
     now: datetime,
     counts: dict[str, int],
+    schools: dict[str, dict[str, int]] | None = None,
     error: str | None = None,
     plan: bytes | None = None,
 ) -> None:
-    """Record a run's end state and free its integration for the next run."""
+    """Record a run's end state and free its integration for the next run. ``now`` is when
+    it ended: stamp it after the run's changes were applied, not before."""
     conn.execute(
         update(_run_table)
         .where(_run_table.c.id == run_id)
@@ -173,6 +184,7 @@ def close(
             finished_at=now,
             heartbeat_at=now,
             counts=dict(counts),
+            school_counts=schools,
             error=error,
             plan=plan,
             active_slot=None,

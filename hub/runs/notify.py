@@ -12,8 +12,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from sqlmodel import col, select
+
 from hub.context import Hub
-from hub.models import Integration, School
+from hub.models import Integration, IntegrationLink, School
 from hub.runs.queries import get_run, run_out
 from hub.schema import RunOutcome, SchoolOut
 
@@ -40,11 +42,22 @@ def run_outcome(hub: Hub, run_id: str) -> RunOutcome | None:
     run = get_run(hub, run_id)
     with hub.session() as session:
         integration = session.get(Integration, run.integration_id)
-        school = session.get(School, integration.school_id) if integration is not None else None
-    if integration is None or school is None:
+        if integration is None:
+            return None
+        fed = select(IntegrationLink.school_id).where(
+            IntegrationLink.integration_id == integration.id
+        )
+        found = list(
+            session.exec(
+                select(School)
+                .where((col(School.id) == integration.school_id) | col(School.id).in_(fed))
+                .order_by(School.name)
+            )
+        )
+    if not found:
         return None
     return RunOutcome(
         run=run_out(hub, run),
         provider=integration.provider,
-        schools=[SchoolOut.from_row(school)],
+        schools=[SchoolOut.from_row(school) for school in found],
     )

@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from hub.context import Hub
 from hub.errors import UsageError
-from hub.models import Integration, Run, RunIssue, utcnow
+from hub.models import Integration, IntegrationLink, Run, RunIssue, utcnow
 from hub.run_status import QUEUED
 from hub.schema import RunOut
 
@@ -51,9 +51,12 @@ def list_runs(
     if integration_id is not None:
         query = query.where(col(Run.integration_id) == integration_id)
     if school_id is not None:
-        query = query.join(Integration, col(Integration.id) == col(Run.integration_id)).where(
-            col(Integration.school_id) == school_id
+        # the school's own integrations, and the district ones linked to it
+        own = select(col(Integration.id)).where(col(Integration.school_id) == school_id)
+        linked = select(col(IntegrationLink.integration_id)).where(
+            col(IntegrationLink.school_id) == school_id
         )
+        query = query.where(col(Run.integration_id).in_(own) | col(Run.integration_id).in_(linked))
     query = query.order_by(col(Run.created_at).desc(), col(Run.id).desc()).limit(limit)
     with hub.session() as session:
         return list(session.scalars(query))

@@ -119,3 +119,55 @@ def _existing_run(hub: Hub, integration_id: str, scheduled_for: datetime | None)
                 col(Run.scheduled_for) == scheduled_for,
             )
         ).first()
+
+
+def request_scheduled(hub: Hub, requests: list[RunRequest]) -> list[Run]:
+    """Record many scheduled runs in ONE transaction (one commit for a whole night's fleet,
+    not one per integration). All of them go in one batch; when that meets an occurrence
+    another scheduler already requested, or an integration with a run in hand, each goes in
+    a savepoint of its own and those are skipped without undoing the others. Returns the runs
+    created, to be queued once this has committed."""
+    with hub.transaction() as session:
+        made = [_scheduled_run(request) for request in requests]
+        try:
+            with session.begin_nested():
+                session.add_all(made)
+                session.flush()
+        except IntegrityError:
+            made = []
+            for request in requests:
+                run = _scheduled_run(request)
+                try:
+                    with session.begin_nested():
+                        session.add(run)
+                        session.flush()
+                except IntegrityError:
+                    continue  # requested already, or a run of it is queued or running
+                made.append(run)
+        for run in made:
+            audit.record(
+                session,
+                actor=run.actor or run.trigger,
+                action="run.request",
+                target=run.id,
+                integration_id=run.integration_id,
+                trigger=run.trigger,
+                dry_run=False,
+                full=False,
+                force=False,
+            )
+        session.flush()
+        for run in made:
+            session.expunge(run)
+    return made
+
+
+def _scheduled_run(request: RunRequest) -> Run:
+    return Run(
+        integration_id=request.integration_id,
+        status=QUEUED,
+        trigger=request.trigger,
+        actor=request.actor,
+        active_slot=request.integration_id,
+        scheduled_for=request.scheduled_for,
+    )

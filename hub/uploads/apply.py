@@ -9,7 +9,7 @@ anywhere writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +26,7 @@ from hub.formats import FileCheck, UploadPerson
 from hub.models import CSV, School, Upload, utcnow
 from hub.uploads.password_work import Passwords
 from hub.uploads.planner import Plan, involved, make_plan
+from hub.uploads.progress import Report, current
 from hub.uploads.records import (
     APPLIED,
     UploadOutcome,
@@ -36,9 +37,6 @@ from hub.uploads.records import (
     upload_table,
 )
 from hub.uploads.snapshot import load
-
-Report = Callable[[int, int], None]
-"""Told ``(done, total)`` rows as the password work goes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +89,13 @@ def apply(
     upload: Upload,
     claim_from: str | None,
     report: Report | None = None,
+    keep_credentials: bool = False,
 ) -> UploadOutcome:
     """Apply a valid file. ``claim_from``: the status the stored upload must still have (a
-    confirm, a background apply); None for a new record written here."""
+    confirm, a background apply); None for a new record written here. ``keep_credentials``:
+    the generated passwords are stored encrypted on the upload in the same transaction as the
+    accounts (a background apply has nobody to hand them to)."""
+    report = current(report)
     people = check.persons()
     passwords = Passwords(hashing=True)
     with hub.session() as session:  # the slow part (argon2), outside the write transaction
@@ -118,6 +120,9 @@ def apply(
             upload.errors = []
             upload.warnings = issue_dicts([*check.warnings, *plan.warnings])
             upload.content = None
+            upload.progress_done = upload.progress_total = len(people)
+            if keep_credentials and plan.credentials:
+                upload.credentials = hub.vault.encrypt(credentials_csv(plan.credentials))
             if claim_from is not None:
                 session.merge(upload)
             else:
@@ -141,6 +146,8 @@ def apply(
     except IntegrityError:
         msg = "some of these accounts were changed by someone else at the same moment; nothing was applied, send the file again"
         raise HubError(msg) from None
+    if report:
+        report(len(people), len(people))
     credentials = credentials_csv(plan.credentials) if plan.credentials else None
     return UploadOutcome(upload.id, result_json(upload), credentials)
 

@@ -17,7 +17,8 @@ from hub.errors import UsageError
 from hub.formats import FileCheck, UploadFormat
 from hub.models import Upload
 from hub.schools import get_school
-from hub.uploads.apply import Report, Target, apply, count_only
+from hub.uploads.apply import Target, apply, count_only
+from hub.uploads.progress import Report
 from hub.uploads.records import (
     APPLIED,
     CANCELLED,

@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
-from hub.passwords import generate_password, hash_password, verify_password
+from hub.passwords import generate_password, hash_generated_password, hash_password, verify_password
 
 PARALLEL_FROM = 4
 """Below this many jobs a thread pool costs more than it saves."""
-PROGRESS_EVERY = 100
-"""Jobs between two progress reports."""
+PROGRESS_STEPS = 1000
+"""Progress reports per run at most (every job of a small one)."""
 
 Progress = Callable[[int], None]
 """Told how many password jobs are done so far."""
@@ -34,7 +34,8 @@ class Job(NamedTuple):
     current: str | None
     """The stored hash of an existing account (None for a new one)."""
     generated: bool
-    """The hub made this password (random, about 59 bits)."""
+    """The hub made this password (random, about 59 bits): hashed with the lighter parameters
+    of :func:`hub.passwords.hash_generated_password`."""
 
 
 class Passwords:
@@ -62,12 +63,13 @@ class Passwords:
                 if progress:
                     progress(done)
             return
+        step = max(1, len(todo) // PROGRESS_STEPS)
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             for done, (job, result) in enumerate(
                 zip(todo, pool.map(self._settle, todo), strict=True), 1
             ):
                 self.settled[job] = result
-                if progress and (done % PROGRESS_EVERY == 0 or done == len(todo)):
+                if progress and (done % step == 0 or done == len(todo)):
                     progress(done)
 
     def _settle(self, job: Job) -> str | None:
@@ -77,7 +79,9 @@ class Passwords:
             return None
         if not self.hashing:
             return ""
-        return hash_password(job.password)
+        return (
+            hash_generated_password(job.password) if job.generated else hash_password(job.password)
+        )
 
 
 def _matches(password: str, current: str) -> bool:

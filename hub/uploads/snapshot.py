@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from hub.actors import Actor
@@ -44,11 +44,11 @@ def load(
     snapshot = Snapshot()
     a, m = account_table, membership_table
     emails = [person.email for person in people]
+    query = select(a.c.id, a.c.email, a.c.first_name, a.c.last_name, a.c.password_hash).where(
+        a.c.email.in_(bindparam("emails", expanding=True))
+    )  # compiled once, bound per chunk
     for chunk in chunks(emails, LOOKUP_CHUNK):
-        query = select(a.c.id, a.c.email, a.c.first_name, a.c.last_name, a.c.password_hash).where(
-            a.c.email.in_(chunk)
-        )
-        for row in session.execute(query):
+        for row in session.execute(query, {"emails": list(chunk)}):
             snapshot.accounts[row.email] = Existing(
                 row.id, row.first_name, row.last_name, row.password_hash
             )

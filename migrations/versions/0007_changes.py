@@ -1,7 +1,7 @@
 """changes: what each run and upload changed (for undo), role provenance (for explain), audit by school
 
 Revision ID: 0007_changes
-Revises: 0006_rooms
+Revises: 0005_districts
 Create Date: 2026-12-01 19:20:00.000000
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '0007_changes'
-down_revision: str | None = '0006_rooms'
+down_revision: str | None = '0005_districts'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

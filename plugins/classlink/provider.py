@@ -8,13 +8,13 @@ one of its sub-orgs; a user in several selected orgs is still one record.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from hub.errors import CursorExpired, ProviderError
+from hub.errors import ConfigError, CursorExpired, ProviderError
 from hub.provider import CheckResult, Provider, ProviderSettings, Sandbox, Source
-from hub.roster import Cursor, Item, RosterRecord, normalize_email
+from hub.roster import Cursor, Item, LinkedItem, RosterRecord, Routed, Skip, normalize_email
 from plugins.classlink.client import OneRosterClient
 from plugins.classlink.mapping import external_id, map_user, user_orgs
 from plugins.classlink.settings import ClassLinkSettings
@@ -43,6 +43,7 @@ class OneRosterProvider(Provider):
     name = "classlink"
     title = "ClassLink (OneRoster)"
     Settings = ClassLinkSettings
+    link_keys = ("orgs",)
 
     def __init__(self, settings: ProviderSettings) -> None:
         super().__init__(settings)
@@ -130,6 +131,47 @@ class OneRosterProvider(Provider):
             raise
         yield Cursor(format_cursor(started - CLOCK_MARGIN))
 
+    def fetch_linked(self, links: Mapping[str, ProviderSettings]) -> Iterator[LinkedItem]:
+        """One walk of ``/users`` for every linked school: a user belongs to each school
+        whose linked orgs (or their sub-orgs) hold one of the user's orgs, with the roles
+        held there."""
+        orgs = self._orgs()
+        scopes: dict[str, frozenset[str]] = {}
+        index: dict[str, list[str]] = {}
+        for hub_school, settings in links.items():
+            selected = cast(ClassLinkSettings, settings).orgs
+            if not selected:
+                msg = f"classlink: the link to school '{hub_school}' selects no org (setting: orgs)"
+                raise ConfigError(msg)
+            scope = _scope(selected, orgs)
+            assert scope is not None
+            scopes[hub_school] = scope
+            for org in scope:
+                index.setdefault(org, []).append(hub_school)
+        tenant = self.config.tenant_id
+        seen: set[str] = set()
+        query = {"sort": "sourcedId", "orderBy": "asc"}
+        for user in self.client.collection("users", key="users", params=query):
+            sourced_id = str(user.get("sourcedId") or "")
+            if sourced_id and sourced_id in seen:
+                continue
+            seen.add(sourced_id)
+            targets: list[str] = []
+            for org in user_orgs(user):
+                targets.extend(s for s in index.get(org, ()) if s not in targets)
+            if not sourced_id:
+                unusable = map_user(user, tenant_id=tenant) if targets else None
+                if isinstance(unusable, Skip):
+                    yield unusable
+                continue
+            placed: dict[str, RosterRecord | Skip] = {}
+            for hub_school in targets:
+                item = map_user(user, tenant_id=tenant, scope=scopes[hub_school])
+                if item is not None:
+                    placed[hub_school] = item
+            if placed:
+                yield Routed(placed)
+
     def _users(
         self, scope: frozenset[str] | None, *, params: dict[str, str], delta: bool
     ) -> Iterator[Item]:
@@ -178,6 +220,7 @@ def _source(org: dict[str, Any]) -> Source:
         name=str(org.get("name") or org["sourcedId"]),
         kind="org",
         detail=detail,
+        identifier=str(org["identifier"]) if org.get("identifier") else None,
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hub.roster import ADMIN, STUDENT, TEACHER, RosterRecord, Skip, normalize_email
+from hub.roster import ADMIN, STUDENT, TEACHER, RosterRecord, Routed, Skip, normalize_email
 
 _ROLE_KEYS = (
     ("student", STUDENT),
@@ -106,6 +106,73 @@ class UserMapping:
             schools=schools,
             active=False,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class DistrictMapping:
+    """How a district integration places Clever users in its linked hub schools: each
+    Clever school id leads to the hub schools whose link selects it (``index``); a role
+    counts at a hub school when it is held at one of that link's Clever schools. District
+    admins hold district-wide office, so they are admins at every linked school."""
+
+    staff_role: str
+    index: dict[str, tuple[str, ...]]
+    everywhere: tuple[str, ...]
+
+    def routed(self, user: Mapping[str, Any]) -> Routed | Skip | None:
+        user_id = user.get("id")
+        if not isinstance(user_id, str) or not user_id:
+            return Skip("Clever sent a user without an id")
+        roles = user.get("roles")
+        if not isinstance(roles, dict):
+            return None
+        index = self.index
+        placed: dict[str, list[tuple[str, str]]] = {}
+        held: list[str] = []
+        for key, hub_role in _ROLE_KEYS:
+            info = roles.get(key)
+            if not isinstance(info, dict):
+                continue
+            role = self.staff_role if key == "staff" else hub_role
+            if key == "district_admin":
+                targets: Any = self.everywhere
+                reason = "Clever role district_admin"
+            else:
+                at = _schools(info)
+                held.extend(school for school in at if school not in held)
+                targets = [hub for school in at for hub in index.get(school, ())]
+                reason = _reason(key, role, at)
+            for hub_school in targets:
+                found = placed.get(hub_school)
+                if found is None:
+                    placed[hub_school] = [(role, reason)]
+                elif (role, reason) not in found:
+                    found.append((role, reason))
+        if not placed:
+            return None
+        email = _email(user)
+        if email is None:
+            return Routed(dict.fromkeys(placed, Skip(NO_EMAIL, external_id=user_id)))
+        first, last = _names(user)
+        schools = tuple(held)
+        # schools that see the person alike share one record (the hub maps it once)
+        made: dict[tuple[tuple[str, str], ...], RosterRecord] = {}
+        by_school: dict[str, RosterRecord | Skip] = {}
+        for hub_school, found in placed.items():
+            why = tuple(found)
+            record = made.get(why)
+            if record is None:
+                record = made[why] = RosterRecord(
+                    external_id=user_id,
+                    email=email,
+                    first_name=first,
+                    last_name=last,
+                    roles=frozenset(role for role, _ in why),
+                    schools=schools,
+                    why=why,
+                )
+            by_school[hub_school] = record
+        return Routed(by_school)
 
 
 def _reason(key: str, role: str, held_at: list[str]) -> str:

@@ -10,9 +10,9 @@ import httpx
 
 from hub.errors import ConfigError, CursorExpired, ProviderError
 from hub.provider import CheckResult, Provider, ProviderSettings, Sandbox, Source
-from hub.roster import Cursor, Item, RosterRecord, Skip
+from hub.roster import Cursor, Item, LinkedItem, RosterRecord, Skip
 from plugins.clever.client import CleverClient, unwrap
-from plugins.clever.mapping import UserMapping
+from plugins.clever.mapping import DistrictMapping, UserMapping
 from plugins.clever.settings import CleverSettings
 
 USER_EVENTS = ("users.created", "users.updated", "users.deleted")
@@ -22,6 +22,7 @@ class CleverProvider(Provider):
     name = "clever"
     title = "Clever"
     Settings = CleverSettings
+    link_keys = ("schools",)
 
     def __init__(
         self, settings: ProviderSettings, *, transport: httpx.BaseTransport | None = None
@@ -115,6 +116,23 @@ class CleverProvider(Provider):
             if newest is not None:
                 yield Cursor(newest)
         yield from self.client.iter_objects("users", convert=self.mapping.record)
+
+    def fetch_linked(self, links: Mapping[str, ProviderSettings]) -> Iterator[LinkedItem]:
+        """One walk of ``/users`` for every linked school (see :class:`DistrictMapping`)."""
+        index: dict[str, list[str]] = {}
+        for hub_school, settings in links.items():
+            assert isinstance(settings, CleverSettings)
+            if not settings.schools:
+                msg = f"clever: the link to school '{hub_school}' selects no Clever school (setting: schools)"
+                raise ConfigError(msg)
+            for school in settings.schools:
+                index.setdefault(school, []).append(hub_school)
+        mapping = DistrictMapping(
+            staff_role=self.config.staff_role,
+            index={school: tuple(hubs) for school, hubs in index.items()},
+            everywhere=tuple(links),
+        )
+        yield from self.client.iter_objects("users", convert=mapping.routed)
 
     def fetch_changes(self, cursor: str) -> Iterator[Item]:
         """The users changed by Clever events after ``cursor``, one item per user (the last

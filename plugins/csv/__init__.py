@@ -3,7 +3,9 @@
 Registered through the ``rosterhub`` entry-point group like any other provider. The provider
 itself reads nothing (:mod:`plugins.csv.provider`); the file reading is the upload format
 (:mod:`plugins.csv.upload_format`: :mod:`plugins.csv.reader`, any spreadsheet into text tables,
-and :mod:`plugins.csv.validate`, the rules) and the template (:mod:`plugins.csv.template`).
+with :mod:`plugins.csv.table` for one table, :mod:`plugins.csv.encoding` for a CSV's character
+set and :mod:`plugins.csv.mangled` for cells a spreadsheet rewrote; and
+:mod:`plugins.csv.validate`, the rules) and the template (:mod:`plugins.csv.template`).
 The upload lifecycle (preview, confirm, apply) is the hub's own service, ``hub.uploads``.
 :mod:`plugins.csv.tables` reads any spreadsheet into plain rows, with the same checks and the
 same confined parse, for the hub's ``rosterhub_read_tables`` hook (the rooms import).
@@ -17,6 +19,7 @@ from hub.provider import Provider
 from hub.tables import Tables
 from plugins.csv.provider import CsvProvider
 from plugins.csv.tables import read_tables
+from plugins.csv.upload_format import SpreadsheetFormat
 
 __all__ = [
     "CsvProvider",
@@ -33,10 +36,6 @@ def rosterhub_register_providers() -> list[type[Provider]]:
 
 @hookimpl
 def rosterhub_register_upload_formats() -> list[UploadFormat]:
-    # Imported here: the reader loads pandas, and most commands never read a file. Keep the
-    # plugin module cheap to import (docs: hub.hookspecs).
-    from plugins.csv.upload_format import SpreadsheetFormat
-
     return [SpreadsheetFormat()]
 
 

@@ -5,6 +5,7 @@ safe to write back into a spreadsheet is :mod:`hub.cells`)."""
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 
 from hub.roster import ADMIN, STUDENT, TEACHER
 
@@ -85,3 +86,20 @@ def sheet_for_name(name: str) -> str | None:
 def sheet_for_role(value: str) -> str | None:
     """The role sheet a ``Role`` cell (``student``, ``Teacher``, ``ADMIN`` …) means, or None."""
     return _ROLE_VALUES.get(_key(value))
+
+
+# A file name's words: split at anything but a letter or digit, where a capital follows a small
+# letter ("accountsStudent"), and between letters and digits ("students2024").
+_NAME_WORDS = re.compile(r"[\W_]+|(?<=[a-z])(?=[A-Z])|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+
+
+def sheets_in_filename(filename: str) -> list[str]:
+    """The role sheets a file name's words name, each once, in order: ``Lincoln - Students.csv``
+    -> ``["Student"]``, ``student-teachers.csv`` -> ``["Student", "Teacher"]``; the words are
+    those of :func:`sheet_for_name`, matched whole and ignoring case."""
+    found: list[str] = []
+    for word in _NAME_WORDS.split(PurePath(filename).stem):
+        sheet = _SHEET_ALIASES.get(word.lower()) if word else None
+        if sheet is not None and sheet not in found:
+            found.append(sheet)
+    return found

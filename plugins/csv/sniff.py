@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from hub import limits
 from hub.errors import HubError
-from plugins.csv import confined, extent
+from plugins.csv import confined, encoding, extent
 
 log = logging.getLogger(__name__)
 
@@ -212,25 +212,13 @@ def failure(exc: confined.Failed, filename: str) -> str:
 
 
 def decode(content: bytes) -> tuple[str, str | None]:
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return content.decode("utf-16"), None
-        except UnicodeDecodeError:
-            msg = "the file says it is UTF-16 text but is not"
-            raise UnreadableFile(msg) from None
+    """The text and, when its character set was a judgement (Windows-1252 or Mac Roman:
+    :mod:`plugins.csv.encoding`), a warning saying which."""
     try:
-        return content.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = content.decode("cp1252")
-    except UnicodeDecodeError:
-        msg = "the file is neither UTF-8 nor Windows-1252 text; save it as 'CSV UTF-8'"
-        raise UnreadableFile(msg) from None
-    return text, (
-        "the file is not UTF-8, so it was read as Windows-1252 (Western European); check "
-        "accented names, or save it as 'CSV UTF-8' next time"
-    )
+        text, note, _ = encoding.decode(content)
+    except encoding.Undecodable as exc:
+        raise UnreadableFile(str(exc)) from None
+    return text, note
 
 
 def delimiter(text: str) -> str:

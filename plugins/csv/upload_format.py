@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hub.formats import sample_file
 from plugins.csv import confined
-from plugins.csv.reader import source_name
-from plugins.csv.template import template_bytes
-from plugins.csv.validate import Validation, validate_file
+
+if TYPE_CHECKING:
+    from plugins.csv.validate import Validation
 
 SAMPLE = "demo-accounts.xlsx"
 
@@ -25,15 +26,25 @@ class SpreadsheetFormat:
 
     name = "spreadsheet"
 
+    # The reader, the rules and the template are imported on first use, not with this module:
+    # they load pandas, and ``warm_up`` must start the parse child before that import, so the
+    # two overlap (what ``rosterhub import`` does first).
+
     def validate(
         self, content: bytes, *, filename: str, schools: Iterable[str], only_these: bool
     ) -> Validation:
+        from plugins.csv.validate import validate_file
+
         return validate_file(content, filename=filename, schools=schools, only_these=only_these)
 
     def label(self, content: bytes, filename: str) -> str:
+        from plugins.csv.reader import source_name
+
         return source_name(content, filename)
 
     def template(self) -> bytes:
+        from plugins.csv.template import template_bytes
+
         return template_bytes()
 
     def sample(self) -> tuple[str, bytes] | None:

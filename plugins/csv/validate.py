@@ -21,6 +21,7 @@ from hub.formats import UploadPerson
 from hub.issues import FileIssue
 from hub.passwords import password_problem
 from hub.text import CONTROL, control_problem, has_control
+from plugins.csv import mangled
 from plugins.csv.layout import (
     ADDITIONAL_SCHOOLS,
     COLUMNS,
@@ -94,7 +95,7 @@ class Validation:
         columns[PEOPLE_COLUMNS.index("role_sheet")] = [
             SHEETS[sheet] for sheet in columns[PEOPLE_COLUMNS.index("role_sheet")]
         ]
-        return [UploadPerson(*values) for values in zip(*columns, strict=True)]
+        return list(map(UploadPerson._make, zip(*columns, strict=True)))
 
 
 def validate_file(
@@ -296,10 +297,18 @@ def _check_passwords(rows: pd.DataFrame, email: pd.Series, errors: _Found) -> No
     given = (rows["password"] != "").to_numpy()
     if not given.any():
         return
+    passwords = rows["password"][given].tolist()
     checked = zip(
-        rows.index[given], rows["password"][given].tolist(), email[given].tolist(), strict=True
+        rows.index[given],
+        passwords,
+        email[given].tolist(),
+        mangled.scientific(passwords),
+        strict=True,
     )
-    for index, password, address in checked:
+    for index, password, address, rewritten in checked:
+        if rewritten:  # the rules would judge the spreadsheet's rewrite, not the password
+            _add(errors, rows, index, PASSWORD, mangled.SCIENTIFIC_MESSAGE)
+            continue
         problem = password_problem(password, email=address or None)
         if problem:
             _add(errors, rows, index, PASSWORD, problem[0].upper() + problem[1:])

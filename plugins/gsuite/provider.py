@@ -11,13 +11,22 @@ them and skips them otherwise. Users no setting selects are not yielded at all.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from hub.errors import ConfigError, HubError
 from hub.provider import CheckResult, Provider, ProviderSettings, Sandbox, Source
-from hub.roster import STAFF_ROLES, STUDENT, Item, RosterRecord, Skip, normalize_email
-from plugins.gsuite.selection import Selection, load_selection
+from hub.roster import (
+    STAFF_ROLES,
+    STUDENT,
+    Item,
+    LinkedItem,
+    RosterRecord,
+    Routed,
+    Skip,
+    normalize_email,
+)
+from plugins.gsuite.selection import Selection, load_district_selection, load_selection
 from plugins.gsuite.settings import (
     GROUP_SETTINGS,
     OU_SETTINGS,
@@ -40,6 +49,7 @@ class GoogleProvider(Provider):
     name = "gsuite"
     title = "Google Workspace"
     Settings: ClassVar[type[ProviderSettings]] = GoogleSettings
+    link_keys = (*OU_SETTINGS, *GROUP_SETTINGS)
 
     def __init__(self, settings: ProviderSettings, *, http: Any | None = None) -> None:
         if not isinstance(settings, GoogleSettings):
@@ -73,6 +83,35 @@ class GoogleProvider(Provider):
             if item is not None:
                 yield item
 
+    def fetch_linked(self, links: Mapping[str, ProviderSettings]) -> Iterator[LinkedItem]:
+        """One walk of users.list for every linked school: a user belongs to each school one
+        of whose OUs (sub-OUs included) or groups holds them, in the roles that school's
+        settings give."""
+        chosen: dict[str, GoogleSettings] = {}
+        for school, settings in links.items():
+            assert isinstance(settings, GoogleSettings)
+            if not settings.ous() and not settings.groups():
+                msg = f"gsuite: the link to school '{school}' selects no OU or group"
+                raise ConfigError(msg)
+            chosen[school] = settings
+        selection = load_district_selection(self.client, chosen)
+        for user in self.client.users():
+            user_id = str(user.get("id") or "")
+            placed = selection.placements(user_id, str(user.get("orgUnitPath") or "/"))
+            if not placed:
+                continue
+            first = next(iter(placed.values()))
+            item = self._record(user, frozenset(role for role, _ in first), first)
+            if isinstance(item, Skip):
+                yield Routed(dict.fromkeys(placed, item))
+                continue
+            yield Routed(
+                {
+                    school: item if why == first else _with_roles(item, why)
+                    for school, why in placed.items()
+                }
+            )
+
     def _selection(self) -> Selection:
         selection = load_selection(self.client, self.config)
         if selection.empty:
@@ -86,6 +125,14 @@ class GoogleProvider(Provider):
         roles, why = selection.explained(user_id, ou)
         if not roles:
             return None
+        return GoogleProvider._record(user, roles, why)
+
+    @staticmethod
+    def _record(
+        user: dict[str, Any], roles: frozenset[str], why: tuple[tuple[str, str], ...]
+    ) -> RosterRecord | Skip:
+        user_id = str(user.get("id") or "")
+        ou = str(user.get("orgUnitPath") or "/")
         email = normalize_email(user.get("primaryEmail"))
         if not user_id or not email:
             return Skip(
@@ -202,3 +249,17 @@ class GoogleProvider(Provider):
 
         sandbox = GoogleSandbox(seed=seed)
         return Sandbox(app=sandbox.app, settings=sandbox.settings, secrets={"token": sandbox.token})
+
+
+def _with_roles(record: RosterRecord, why: tuple[tuple[str, str], ...]) -> RosterRecord:
+    """The record as another linked school sees it: the roles (and why) its settings give."""
+    return RosterRecord(
+        external_id=record.external_id,
+        email=record.email,
+        first_name=record.first_name,
+        last_name=record.last_name,
+        roles=frozenset(role for role, _ in why),
+        schools=record.schools,
+        active=record.active,
+        why=why,
+    )

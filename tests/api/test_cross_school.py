@@ -123,6 +123,7 @@ ATTEMPTS: list[tuple[str, str, dict[str, Any] | None, bool | str]] = [
     ("GET", "/api/v1/runs?integration_id={integration}", None, False),
     ("GET", "/api/v1/runs/{run}", None, False),
     ("POST", "/api/v1/runs/{run}/approve", None, False),
+    ("GET", "/api/v1/uploads/{upload}", None, False),
     ("GET", "/api/v1/uploads/{upload}/credentials", None, False),
     ("GET", "/api/v1/schools/{school}/accounts/{email}/explain", None, False),
     ("POST", "/api/v1/runs/{run}/undo", None, False),
@@ -130,6 +131,10 @@ ATTEMPTS: list[tuple[str, str, dict[str, Any] | None, bool | str]] = [
     ("POST", "/api/v1/runs/{upload}/undo", None, False),
     ("POST", "/api/v1/runs/{upload}/undo?force=true", None, False),
     ("GET", "/api/v1/audit?school_id={school}", None, False),
+    ("GET", "/api/v1/districts/{school}", None, False),
+    ("PUT", "/api/v1/integrations/{integration}/links/{school}", {"settings": {"a": "b"}}, False),
+    ("DELETE", "/api/v1/integrations/{integration}/links/{school}", None, False),
+    ("DELETE", "/api/v1/integrations/{integration}/links/{school}?deactivate=true", None, False),
     ("GET", "/api/v1/schools/{school}/rooms", None, False),
     (
         "POST",

@@ -12,6 +12,7 @@ from tests.api.conftest import District
 # Routes that refuse a change that conflicts with the current state (409).
 CONFLICTS = {
     ("post", "/api/v1/schools"),  # the name is taken
+    ("post", "/api/v1/districts"),  # the name is taken
     ("delete", "/api/v1/integrations/{integration_id}"),  # a run is queued or running
     ("post", "/api/v1/runs/{run_id}/undo"),  # later changes conflict; a run is queued
 }

@@ -21,6 +21,7 @@ def test_create_and_list_schools(district: District) -> None:
         "id": made.json()["id"],
         "name": "Cedar High",
         "timezone": "America/Denver",
+        "district_id": None,
     }
     names = [s["name"] for s in c.get("/api/v1/schools", headers=h).json()]
     assert names == sorted(names) and "Cedar High" in names

@@ -20,29 +20,37 @@ def test_staff_add_prints_the_password_once_and_list_never_does(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     cli = make_cli(monkeypatch, tmp_path)
+    d1 = cli.ok("district", "add", "District One")["id"]
     made = cli.ok(
-        "staff", "add", "IT@District.example.org", "--role", "district_it", "--district", "d1"
+        "staff", "add", "IT@District.example.org", "--role", "district_it", "--district", d1
     )
     assert set(made) == {"email", "role", "district_id", "password"}
-    assert made["email"] == "it@district.example.org" and made["district_id"] == "d1"
+    assert made["email"] == "it@district.example.org" and made["district_id"] == d1
     assert len(made["password"]) >= 14
     listed = cli.ok("staff", "list")
     assert listed == [
-        {"email": "it@district.example.org", "role": "district_it", "district_id": "d1"}
+        {"email": "it@district.example.org", "role": "district_it", "district_id": d1}
     ]
+    assert (
+        "unknown district"
+        in cli.fails(
+            2, "staff", "add", "x@district.example.org", "--role", "district_it", "--district", "d9"
+        )["error"]
+    )
     assert cli.fails(2, "staff", "add", "it@district.example.org", "--role", "support")[
         "error"
     ].endswith("is already a staff user")
     assert cli.fails(2, "staff", "add", "not-an-email", "--role", "support")["error"]
 
 
-def test_a_district_scoped_staff_user_sees_no_school_until_districts_exist(
+def test_a_district_scoped_staff_user_sees_no_school_outside_their_district(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     cli = make_cli(monkeypatch, tmp_path)
     cli.ok("school", "add", "Lincoln High")
+    d1 = cli.ok("district", "add", "District One")["id"]
     made = cli.ok(
-        "staff", "add", "it@district.example.org", "--role", "district_it", "--district", "d1"
+        "staff", "add", "it@district.example.org", "--role", "district_it", "--district", d1
     )
     hub = open_hub(get_settings())
     try:

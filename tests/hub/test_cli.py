@@ -69,7 +69,7 @@ def _mode(path: str | Path) -> int:
 
 def test_school_add_and_list(cli: Cli) -> None:
     added = cli.ok("school", "add", "Lincoln High", "--timezone", "America/Chicago")
-    assert set(added) == {"id", "name", "timezone"}
+    assert set(added) == {"id", "name", "timezone", "district_id"}
     assert added["name"] == "Lincoln High"
     assert added["timezone"] == "America/Chicago"
     assert added["id"].startswith("sch_")

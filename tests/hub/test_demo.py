@@ -81,6 +81,11 @@ def test_demo_command_on_the_embedded_default(tmp_path: Path) -> None:
         assert entry["run"]["status"] == "succeeded", entry
         assert entry["accounts_total"] > 0
     assert report["spreadsheet"]["result"]["status"] == "applied"
+    district = report["district"]
+    assert district["run"]["status"] == "succeeded", district
+    assert len(district["schools"]) >= 2
+    assert set(district["run"]["schools"]) == {s["id"] for s in district["schools"]}
+    assert all(part["created"] > 0 for part in district["run"]["schools"].values())
     second = runner.invoke(app, ["demo"])
     assert second.exit_code == 0, second.stderr
     assert "demo finished" in second.stdout

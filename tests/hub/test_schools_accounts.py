@@ -16,6 +16,7 @@ def test_schools(hub: Hub) -> None:
         "id": school.id,
         "name": "Lincoln High",
         "timezone": "America/Chicago",
+        "district_id": None,
     }
     assert schools.resolve_school(hub, "Lincoln High").id == school.id
     assert schools.resolve_school(hub, school.id).name == "Lincoln High"

@@ -187,3 +187,20 @@ def test_scheduler_thread_uses_the_injected_clock(shub: Hub, queue: RunQueue) ->
         scheduler.stop()
     assert _scheduled(shub, iid) == [datetime(2024, 5, 3, 3, 0, tzinfo=UTC)]
     assert queue.pending() == 1
+
+
+def test_a_fleet_is_requested_in_one_batch_and_a_busy_integration_is_skipped_alone(
+    shub: Hub, queue: RunQueue
+) -> None:
+    """Due runs go in one transaction; one integration with a run in hand does not stop the
+    others (its occurrence is not requested while its run holds the slot)."""
+    created = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    ids = [_integration(shub, "23:00 UTC", created=created, name=f"Fleet {n}") for n in range(5)]
+    busy = runs.submit(shub, runs.RunRequest(ids[2], actor="test"), queue=queue).run
+    night = datetime(2026, 3, 3, 23, 0, 30, tzinfo=UTC)
+    result = tick(shub, queue, now=night)
+    assert len(result.queued) == 4
+    assert [len(_scheduled(shub, i)) for i in ids] == [1, 1, 0, 1, 1]
+    assert busy.id not in result.queued
+    again = tick(shub, queue, now=night + timedelta(minutes=1))
+    assert again.queued == []  # requested once

@@ -15,3 +15,4 @@ _LIGHT = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1
 @pytest.fixture(autouse=True)
 def _light_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(password_work, "hash_password", _LIGHT.hash)
+    monkeypatch.setattr(password_work, "hash_generated_password", _LIGHT.hash)

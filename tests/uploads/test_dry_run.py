@@ -33,7 +33,12 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 
         return wrapper
 
-    for name in ("generate_password", "hash_password", "verify_password"):
+    for name in (
+        "generate_password",
+        "hash_password",
+        "hash_generated_password",
+        "verify_password",
+    ):
         monkeypatch.setattr(password_work, name, counting(name, getattr(password_work, name)))
     monkeypatch.setattr(
         password_work,
@@ -81,7 +86,8 @@ def test_a_preview_generates_and_hashes_nothing_and_confirming_does(
     applied = uploads.confirm_upload(hub, upload_id=preview.upload_id, actor="ann")
     assert applied.result["status"] == "applied"
     assert calls["generate_password"] == 4
-    assert calls["hash_password"] == 12
+    assert calls["hash_password"] == 8  # the passwords people chose: full parameters
+    assert calls["hash_generated_password"] == 4  # the generated ones: the lighter ones
     assert calls["ThreadPoolExecutor"] == 1
 
 
@@ -100,3 +106,4 @@ def test_a_dry_run_only_checks_given_passwords_of_existing_accounts(
     # Four rows carry a password: checking them against the stored hash decides "unchanged".
     assert calls["verify_password"] == 4
     assert calls["hash_password"] == calls["generate_password"] == 0
+    assert calls["hash_generated_password"] == 0

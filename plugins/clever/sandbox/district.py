@@ -33,8 +33,8 @@ class District:
     """A generated Clever district: its schools, users (kept as JSON text) and events."""
 
     def __init__(self, *, seed: int = 0, users: int = 120, schools: int = 4) -> None:
-        if users < 0 or not 1 <= schools <= len(SCHOOLS):
-            msg = f"users must be >= 0 and schools between 1 and {len(SCHOOLS)}"
+        if users < 0 or not 1 <= schools <= MAX_SCHOOLS:
+            msg = f"users must be >= 0 and schools between 1 and {MAX_SCHOOLS}"
             raise ValueError(msg)
         self.seed = seed
         self._tag = int(hashlib.sha256(f"clever:{seed}".encode()).hexdigest()[:6], 16)
@@ -59,7 +59,7 @@ class District:
             "portal_url": "https://clever.com/in/maplewood-sandbox",
         }
         self.schools: list[dict[str, Any]] = [
-            self._school(name, low, high) for name, low, high in SCHOOLS[:schools]
+            self._school(*_school_kind(number)) for number in range(schools)
         ]
         # Users are kept as their JSON text: a 100,000-user district then costs little memory
         # and gives the garbage collector nothing to walk.
@@ -339,3 +339,15 @@ class District:
 def compact(obj: Any) -> str:
     """JSON without spaces, as Clever sends it."""
     return json.dumps(obj, separators=(",", ":"))
+
+
+MAX_SCHOOLS = 200
+
+
+def _school_kind(number: int) -> tuple[str, str, str]:
+    """The ``number``-th school's name and grades: the named kinds first, then numbered ones
+    (a large district has several of each)."""
+    name, low, high = SCHOOLS[number % len(SCHOOLS)]
+    if number >= len(SCHOOLS):
+        name = f"{name} {number // len(SCHOOLS) + 1}"
+    return name, low, high

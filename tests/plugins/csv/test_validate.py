@@ -152,7 +152,8 @@ def test_csv_role_values_and_missing_role_column() -> None:
     no_role = csv_bytes([HEADER, ["a@example.org", "Ada", "L", "", ""]])
     result = validate_file(no_role, filename="people.csv")
     assert where(result.errors) == [("people.csv", 1, "Role")]
-    assert result.errors[0].message == "the required column Role is missing from row 1"
+    assert result.errors[0].message.startswith("the required column Role is missing from row 1: ")
+    assert "add a Role column" in result.errors[0].message
 
 
 @pytest.mark.parametrize("missing", ["Email", "First Name", "Last Name"])
