@@ -64,6 +64,20 @@ def email(tag: str, entry: Entry) -> str:
     return f"{tag}-p{entry.person}.{entry.variant}@school.example"
 
 
+def records(tag: str, snapshot: list[Entry]) -> list[RosterRecord]:
+    """A snapshot as the provider's records."""
+    return [
+        RosterRecord(
+            external_id=f"p{e.person}",
+            email=email(tag, e),
+            first_name=e.first,
+            roles=e.roles,
+            active=e.active,
+        )
+        for e in snapshot
+    ]
+
+
 def hub_roles(roles: frozenset[str]) -> str | None:
     """What the mapping stores, or None when the record is refused."""
     mapped = set(roles) | ({"teacher"} if "admin" in roles else set())
@@ -149,20 +163,8 @@ def test_the_last_roster_decides(eng: Hub, history: list[list[Entry]]) -> None:
     integration = connect(eng, roster, school=school)
     before = others(eng, school.id, integration.id)
 
-    def records(snapshot: list[Entry]) -> list[RosterRecord]:
-        return [
-            RosterRecord(
-                external_id=f"p{e.person}",
-                email=email(tag, e),
-                first_name=e.first,
-                roles=e.roles,
-                active=e.active,
-            )
-            for e in snapshot
-        ]
-
     for snapshot in history:
-        roster.people(*records(snapshot))
+        roster.people(*records(tag, snapshot))
         run = runs.submit(
             eng, runs.RunRequest(integration_id=integration.id, force=True), here=True
         ).run
@@ -225,18 +227,7 @@ def test_a_run_then_its_undo_leaves_the_database_as_before(
     integration = connect(eng, roster, school=school)
 
     def sync(snapshot: list[Entry]) -> Any:
-        roster.people(
-            *[
-                RosterRecord(
-                    external_id=f"p{e.person}",
-                    email=email(tag, e),
-                    first_name=e.first,
-                    roles=e.roles,
-                    active=e.active,
-                )
-                for e in snapshot
-            ]
-        )
+        roster.people(*records(tag, snapshot))
         run = runs.submit(
             eng, runs.RunRequest(integration_id=integration.id, force=True), here=True
         ).run
