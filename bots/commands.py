@@ -16,7 +16,7 @@ from slack_bolt.context.ack import Ack
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from bots import blocks, payload, reports, resync
+from bots import blocks, payload, reports, resync, support
 from bots.slack_files import SLACK_FAILURES, slack_error
 from hub import audit, districts, integrations, runs, schools
 from hub.context import Hub
@@ -33,6 +33,8 @@ HELP = (
     "integrations); progress is posted here\n"
     "• `/rosterhub status SCHOOL`: integrations, last runs, anything held\n"
     "• `/rosterhub approve RUN`: apply a held run\n"
+    "• `/rosterhub why EMAIL [SCHOOL]`: why this person has (or has not) these roles\n"
+    "• `/rosterhub undo RUN [--force]`: put back what a run (or upload) changed, as a new run\n"
     "• `/rosterhub help`: this list\n"
     "School admins: send me your accounts spreadsheet in a direct message."
 )
@@ -182,6 +184,30 @@ def register(app: App, *, hub: Hub) -> None:
             payload.respond_quietly(
                 respond, text=approved_text(run, user), response_type="in_channel"
             )
+            return
+        if verb == "why":
+            if not rest:
+                ack(text=support.WHY_USAGE)
+                return
+            ack()
+            try:
+                answer = support.why_text(hub, rest)
+            except HubError as exc:
+                answer = str(exc)
+            payload.respond_quietly(respond, text=answer)
+            return
+        if verb == "undo":
+            if not rest:
+                ack(text=support.UNDO_USAGE)
+                return
+            ack(text=f"Undoing `{rest}`…")
+            try:
+                answer, _watcher = support.start_undo(
+                    hub, client, rest, user=user, channel=channel or ""
+                )
+            except HubError as exc:
+                answer = f"Not undone: {exc}"
+            payload.respond_quietly(respond, text=answer)
             return
         ack(text=f"I don't know `{verb}`.\n{HELP}")
 

@@ -71,7 +71,29 @@ def start(
                 run_id=run.id,
                 school_id=school.id,
             )
-    header = f"Resync requested by <@{user}>"
+    return follow(
+        hub,
+        client,
+        tracked=tracked,
+        failures=failures,
+        header=f"Resync requested by <@{user}>",
+        user=user,
+        channel=channel,
+    )
+
+
+def follow(
+    hub: Hub,
+    client: WebClient,
+    *,
+    tracked: list[Tracked],
+    failures: list[str],
+    header: str,
+    user: str,
+    channel: str,
+) -> threading.Thread | None:
+    """Post the progress message of runs already queued (a resync, an undo) and watch them
+    until they end."""
     text = render(header, tracked, snapshot_of(hub, tracked), failures)
     where, ts = _post_progress(client, channel=channel, user=user, text=text)
     if not tracked or where is None or ts is None:

@@ -21,7 +21,7 @@ from sqlmodel import select
 from hub.actors import Actor
 from hub.context import Hub
 from hub.errors import UsageError
-from hub.models import District, Integration, Room, RoomFolder, Run, School
+from hub.models import District, Integration, Room, RoomFolder, Run, School, Upload
 from hub.tokens import DISTRICT_IT, SCHOOL_ADMIN, SUPPORT
 
 WRITERS = (DISTRICT_IT,)
@@ -139,6 +139,21 @@ def visible_run(hub: Hub, principal: Principal, run_id: str) -> Run:
     if run is None or integration is None or not principal.sees_integration(integration):
         raise _unknown(kind="run", ref=run_id)
     return run
+
+
+def visible_upload(hub: Hub, principal: Principal, upload_id: str) -> Upload:
+    with hub.session() as session:
+        upload = session.get(Upload, upload_id)
+    if upload is None or not principal.sees_school(upload.school_id):
+        raise _unknown(kind="upload", ref=upload_id)
+    return upload
+
+
+def visible_change_set(hub: Hub, principal: Principal, ref: str) -> str:
+    """A run or an upload the principal sees (what undo takes), by its id."""
+    if ref.startswith("upl_"):
+        return visible_upload(hub, principal, ref).id
+    return visible_run(hub, principal, ref).id
 
 
 def visible_room(hub: Hub, principal: Principal, room_id: str) -> Room:

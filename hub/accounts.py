@@ -225,3 +225,17 @@ def role_counts(hub: Hub, *, school_id: str) -> dict[str, int]:
                 if role in found:
                     found[role] += int(count)
     return found
+
+
+def schools_of(hub: Hub, email: str) -> list[str]:
+    """The schools where ``email`` has a membership (active or not), by school id."""
+    address = (email or "").strip().lower()
+    m, a = _membership, _account
+    query = (
+        select(m.c.school_id)
+        .join(a, a.c.id == m.c.account_id)
+        .where(a.c.email == address)
+        .order_by(m.c.school_id)
+    )
+    with hub.engine.connect() as conn:
+        return [str(sid) for sid in conn.execute(query).scalars()]

@@ -38,6 +38,7 @@ MEMBERSHIP_COLUMNS = (
     "source",
     "external_id",
     "record_hash",
+    "origin",
     "created_at",
     "updated_at",
 )
@@ -110,9 +111,10 @@ def membership_row(
     source: str,
     external_id: str | None = None,
     record_hash: str | None = None,
+    origin: str | None = None,
 ) -> tuple[Any, ...]:
     """A new active membership in :data:`MEMBERSHIP_COLUMNS` order (``stamp`` from
-    :func:`timestamp`)."""
+    :func:`timestamp`; ``origin`` where its roles come from, see :mod:`hub.engine.changes`)."""
     return (
         account_id,
         school_id,
@@ -122,6 +124,7 @@ def membership_row(
         source,
         external_id,
         record_hash,
+        origin,
         stamp,
         stamp,
     )

@@ -307,7 +307,13 @@ def delete_integration(hub: Hub, integration_id: str, *, actor: str) -> None:
             .values(integration_id=None)
         )
         session.execute(delete(Integration).where(col(Integration.id) == integration.id))
-        audit.record(session, actor=actor, action="integration.delete", target=integration.id)
+        audit.record(
+            session,
+            actor=actor,
+            action="integration.delete",
+            target=integration.id,
+            school_id=integration.school_id,
+        )
 
 
 def build_provider(hub: Hub, integration: Integration) -> Provider:

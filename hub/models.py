@@ -7,7 +7,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from hub.run_status import QUEUED
@@ -75,7 +75,9 @@ class Membership(SQLModel, table=True):
     ``integration_id`` is the owning integration (null for uploads and manual entries);
     ``source`` is the provider name, ``csv`` or ``manual``. Only the owner changes it.
     ``record_hash`` is the hash of the normalized provider record last applied, so an
-    unchanged resync is a comparison, not a write.
+    unchanged resync is a comparison, not a write. ``origin`` says where each role came from
+    (JSON, role -> reasons: the provider's OU, group or role and the setting that mapped it,
+    or the sheet and row of an upload). What runs and uploads changed is in :class:`Change`.
     """
 
     __table_args__ = (
@@ -93,8 +95,47 @@ class Membership(SQLModel, table=True):
     source: str = Field(max_length=64)
     external_id: str | None = Field(default=None, max_length=255)
     record_hash: str | None = Field(default=None, max_length=64)
+    origin: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Change(SQLModel, table=True):
+    """What one run or upload (``change_set``) changed: one row per account or membership
+    it wrote, holding that row's values from before the write (all null for a membership it
+    created). Undo restores them; a later row for the same account or membership is a later
+    change (a conflict for undo).
+
+    ``kind`` is ``account`` (email, names, password hash before), ``membership`` (roles,
+    status, external id, record hash, origin before) or ``created`` (a new membership).
+    """
+
+    __table_args__ = (
+        Index("ix_change_set", "change_set"),
+        Index("ix_change_membership", "membership_id"),
+        # Only account rows are looked up by account (a later change of the same account).
+        Index(
+            "ix_change_account",
+            "account_id",
+            sqlite_where=text("kind = 'account'"),
+            postgresql_where=text("kind = 'account'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    change_set: str = Field(max_length=32)
+    kind: str = Field(max_length=16)
+    account_id: int
+    membership_id: int | None = None
+    email: str | None = Field(default=None, max_length=320)
+    first_name: str | None = Field(default=None, max_length=200)
+    last_name: str | None = Field(default=None, max_length=200)
+    password_hash: str | None = Field(default=None, max_length=300)
+    roles: str | None = Field(default=None, max_length=64)
+    status: str | None = Field(default=None, max_length=16)
+    external_id: str | None = Field(default=None, max_length=255)
+    record_hash: str | None = Field(default=None, max_length=64)
+    origin: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class Integration(SQLModel, table=True):
@@ -139,7 +180,8 @@ class Run(SQLModel, table=True):
     ``active_slot`` holds the integration id while the run is queued or running and is null
     otherwise; its unique constraint is what guarantees one run per integration at a time.
     ``scheduled_for`` (unique per integration) makes a scheduled run happen exactly once.
-    ``plan`` keeps a held run's computed changes until it is approved.
+    ``plan`` keeps a held run's computed changes until it is approved. ``undoes`` is the run
+    or upload an ``undo`` run puts back.
     """
 
     __table_args__ = (
@@ -168,9 +210,12 @@ class Run(SQLModel, table=True):
     )  # a district run's counts per linked school
     error: str | None = Field(default=None, sa_column=Column(Text))
     plan: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    undoes: str | None = Field(default=None, max_length=32)
 
 
 class RunIssue(SQLModel, table=True):
+    __table_args__ = (Index("ix_runissue_email", "email"),)
+
     id: int | None = Field(default=None, primary_key=True)
     run_id: str = Field(foreign_key="run.id", index=True)
     severity: str = Field(max_length=16)
@@ -226,13 +271,18 @@ class ApiToken(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """Who did what: every change made through the CLI, the API or chat."""
+    """Who did what: every change made through the CLI, the API, chat or the console.
+    ``school_id`` is the school it concerns (null for district-wide things such as tokens
+    without a school)."""
+
+    __table_args__ = (Index("ix_auditevent_school_at", "school_id", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), index=True)
     actor: str = Field(max_length=200)
     action: str = Field(max_length=64)
     target: str | None = Field(default=None, max_length=200)
+    school_id: str | None = Field(default=None, max_length=64)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 

@@ -163,14 +163,14 @@ def _name(first: str, last: str) -> str:
 def _created(hub: Hub, plan: Plan, offset: int, limit: int) -> list[Change]:
     found: list[Change] = []
     new = plan.new_accounts[offset : offset + limit]
-    for ext, email, first, last, roles, _digest in new:
+    for ext, email, first, last, roles, _digest, _origin in new:
         found.append(Change("created", email, _name(first, last), roles, "new account", ext))
     room = limit - len(found)
     if room > 0:
         start = max(0, offset - len(plan.new_accounts))
         links = plan.links[start : start + room]
         people = _accounts(hub, [row[0] for row in links])
-        for aid, ext, roles, _digest in links:
+        for aid, ext, roles, _digest, _origin in links:
             email, first, last = people.get(aid, ("", "", ""))
             found.append(
                 Change(
@@ -189,7 +189,7 @@ def _changed(hub: Hub, view: PlanView, kind: str, rows: Sequence[tuple[Any, ...]
     members = _memberships(hub, [row[0] for row in rows])
     people = _accounts(hub, [row[1] for row in rows])
     found: list[Change] = []
-    for mid, aid, ext, roles, _digest, _status, _expected, _was in rows:
+    for mid, aid, ext, roles, _digest, _status, _expected, _was, *_origin in rows:
         email, first, last = people.get(aid, ("", "", ""))
         _aid, roles_now, ext_now = members.get(mid, (aid, "", None))
         fields: list[str] = []

@@ -7,8 +7,9 @@ them), :class:`Skip` (a record it could not use, with the reason) and at most on
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 STUDENT = "student"
 TEACHER = "teacher"
@@ -26,6 +27,9 @@ class RosterRecord:
     student/staff conflicts. ``schools`` are the provider's own school/org/OU ids (for
     filtering and messages only). ``active`` is false for suspended, archived, deleted or
     ``tobedeleted`` people; an inactive record may carry only its ``external_id``.
+    ``why`` says where each role came from, in the provider's words (``("admin", "in OU
+    /Staff/Administration")``): the hub keeps it with the membership so support can answer
+    "why does this person have this role" without asking the provider again.
     """
 
     external_id: str
@@ -35,6 +39,8 @@ class RosterRecord:
     roles: frozenset[str] = frozenset()
     schools: tuple[str, ...] = ()
     active: bool = True
+    why: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    """Provenance, not part of who the person is: two records alike but for it are equal."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +93,19 @@ def roles_text(roles: Iterable[str]) -> str:
 
 def roles_list(text: str) -> list[str]:
     return [r for r in text.split(",") if r] if text else []
+
+
+def origin_text(why: dict[str, list[str]]) -> str:
+    """The stored provenance of a membership's roles: compact JSON, role -> reasons
+    (``{"admin": ["in OU /Staff/Administration (under /Staff, admin_ous)"], ...}``)."""
+    return json.dumps(why, separators=(",", ":"), sort_keys=True)
+
+
+def origin_of(text: str | None) -> dict[str, list[str]]:
+    """The provenance stored by :func:`origin_text` (empty for rows written before it was)."""
+    if not text:
+        return {}
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): [str(r) for r in v] for k, v in data.items() if isinstance(v, list)}

@@ -62,7 +62,7 @@ class RunSummary(Shape):
     id: str
     integration_id: str
     status: str = Field(description=" | ".join(STATUSES))
-    trigger: str = Field(description="manual | schedule | chat | api")
+    trigger: str = Field(description="manual | schedule | chat | api | undo")
     started_at: str | None = Field(description="ISO-8601 (when it was asked for, until it starts)")
     finished_at: str | None
     counts: RunCounts
@@ -264,3 +264,57 @@ class RunOutcome(Shape):
     run: RunOut
     provider: str = Field(description="The integration's provider")
     schools: list[SchoolOut] = Field(description="The schools the integration feeds")
+
+
+class ExplainRole(Shape):
+    role: str
+    source: str = Field(description="clever | classlink | gsuite | csv | manual")
+    integration_id: str | None
+    reason: str = Field(description="Where the role came from (OU, group, provider role, sheet)")
+    run_id: str | None = Field(description="The run or upload that gave it")
+
+
+class ExplainOut(Shape):
+    """INTERFACE.md "Explain and undo": why this person is (or is not) at this school."""
+
+    email: str
+    school_id: str
+    present: bool
+    status: str | None = Field(description="active | deactivated | null")
+    roles: list[ExplainRole]
+    owner: str | None = Field(description="integration id | csv | manual | null")
+    last_changed_by: str | None = Field(description="run or upload id")
+    reason: str
+
+
+class UndoConflictOut(Shape):
+    email: str | None
+    school_id: str | None
+    what: str = Field(description="membership | account")
+    changed_by: str = Field(description="the later run or upload")
+
+
+class UndoRefusedOut(Shape):
+    """409 from an undo: rows changed again since; nothing was done."""
+
+    detail: str
+    conflicts: list[UndoConflictOut]
+
+
+class UploadUndoOut(Shape):
+    """An upload's undo: a new upload record (itself undoable) with run-style counts."""
+
+    id: str
+    undoes: str
+    school_id: str
+    status: str
+    counts: dict[str, int]
+    issues: list[str]
+
+
+class AuditEventOut(Shape):
+    at: str | None
+    actor: str
+    action: str
+    target: str | None
+    detail: dict[str, Any]

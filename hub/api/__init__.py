@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from hub import __version__, limits
 from hub.api import (
     accounts,
+    audit,
     districts,
     health,
     integrations,
@@ -52,6 +53,7 @@ def api_router() -> APIRouter:
         uploads,
         template,
         tokens,
+        audit,
         rooms,
     ):
         router.include_router(module.router)

@@ -4,6 +4,18 @@ token may not see (the two are indistinguishable on purpose). The rule is
 
 from __future__ import annotations
 
-from hub.access import visible_integration, visible_run, visible_school
+from hub.access import (
+    visible_change_set,
+    visible_integration,
+    visible_run,
+    visible_school,
+    visible_upload,
+)
 
-__all__ = ["visible_integration", "visible_run", "visible_school"]
+__all__ = [
+    "visible_change_set",
+    "visible_integration",
+    "visible_run",
+    "visible_school",
+    "visible_upload",
+]

@@ -16,6 +16,7 @@ from hub.cli.app import app, load_commands_with
 MODULES = (
     "accounts",
     "admin",
+    "explain",
     "districts",
     "integrations",
     "rooms",

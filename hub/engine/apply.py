@@ -22,15 +22,25 @@ from hub.bulk import (
     insert_many,
     membership_table,
 )
+from hub.engine.changes import Recording, recorded
 from hub.engine.plan import Plan
 from hub.engine.stale import StalePlan, drop_stale
 from hub.models import DEACTIVATED, utcnow
 
 
 def apply_plan(
-    conn: Connection, plan: Plan, *, now: datetime | None = None, guard: bool = False
+    conn: Connection,
+    plan: Plan,
+    *,
+    now: datetime | None = None,
+    guard: bool = False,
+    change_set: str | None = None,
 ) -> None:
     """Write a plan with bulk statements in the caller's transaction.
+
+    ``change_set`` (the run's id) records, in the same transaction, every row's values from
+    before the write (:mod:`hub.engine.changes`), for explain and undo, and stamps the rows
+    written with it.
 
     ``guard=True`` (approving a held run) first re-reads every row the plan touches; if any of
     them moved on since planning (a newer sync, an upload, a change by hand) it raises
@@ -43,22 +53,30 @@ def apply_plan(
         if stale:
             raise StalePlan(stale)
     parts = plan.parts or [plan]
-    for part in parts:
-        _apply_changes(conn, part, now)
-    if any(part.new_accounts for part in parts):
-        _insert_new_accounts(conn, parts, now)
-    stamp = bulk.timestamp(conn, now)
-    for part in parts:
-        if part.links:
-            insert_many(
-                conn,
-                membership_table,
-                MEMBERSHIP_COLUMNS,
-                [
-                    _membership_row(part, r.account_id, r.external_id, r.roles, r.hash, stamp)
-                    for r in part.links
-                ],
-            )
+    changed = [r.membership_id for part in parts for r in part.deactivations]
+    changed += [r.membership_id for part in parts for r in part.membership_updates]
+    accounts = [r.account_id for part in parts for r in part.account_updates]
+    accounts += [r.account_id for part in parts for r in part.password_restores]
+    with recorded(conn, change_set, memberships=changed, accounts=accounts) as log:
+        for part in parts:
+            _apply_changes(conn, part, now)
+        if any(part.new_accounts for part in parts):
+            _insert_new_accounts(conn, parts, now, log)
+        stamp = bulk.timestamp(conn, now)
+        for part in parts:
+            if part.links:
+                insert_many(
+                    conn,
+                    membership_table,
+                    MEMBERSHIP_COLUMNS,
+                    [
+                        _membership_row(
+                            part, r.account_id, r.external_id, r.roles, r.hash, r.origin, stamp
+                        )
+                        for r in part.links
+                    ],
+                )
+                log.created(part.school_id, [r.account_id for r in part.links])
 
 
 def _apply_changes(conn: Connection, plan: Plan, now: datetime) -> None:
@@ -96,36 +114,62 @@ def _apply_changes(conn: Connection, plan: Plan, now: datetime) -> None:
                     for r in a_part
                 ],
             )
-    if plan.membership_updates:
+    if plan.password_restores:
         stmt = (
-            update(m)
-            .where(m.c.id == bindparam("b_id"))
-            .values(
-                external_id=bindparam("b_ext"),
-                roles=bindparam("b_roles"),
-                record_hash=bindparam("b_hash"),
-                status=bindparam("b_status"),
-                updated_at=now,
-            )
+            update(a)
+            .where(a.c.id == bindparam("b_id"))
+            .values(password_hash=bindparam("b_password"), updated_at=now)
         )
-        for m_part in chunks(plan.membership_updates, WRITE_CHUNK):
-            conn.execute(
-                stmt,
-                [
-                    {
-                        "b_id": r.membership_id,
-                        "b_ext": r.external_id,
-                        "b_roles": r.roles,
-                        "b_hash": r.hash,
-                        "b_status": r.status,
-                    }
-                    for r in m_part
-                ],
-            )
+        rows = [
+            {"b_id": r.account_id, "b_password": r.password_hash} for r in plan.password_restores
+        ]
+        conn.execute(stmt, rows)
+    if plan.membership_updates:
+        _update_memberships(conn, plan, now)
+
+
+def _update_memberships(conn: Connection, plan: Plan, now: datetime) -> None:
+    """Changed memberships; those whose provenance is unchanged (origin None) keep it."""
+    m = membership_table
+    values: dict[str, Any] = {
+        "external_id": bindparam("b_ext"),
+        "roles": bindparam("b_roles"),
+        "record_hash": bindparam("b_hash"),
+        "status": bindparam("b_status"),
+        "updated_at": now,
+    }
+    keep = update(m).where(m.c.id == bindparam("b_id")).values(**values)
+    replace = (
+        update(m).where(m.c.id == bindparam("b_id")).values(**values, origin=bindparam("b_origin"))
+    )
+    for m_part in chunks(plan.membership_updates, WRITE_CHUNK):
+        kept = [r for r in m_part if r.origin is None]
+        for stmt, rows in ((keep, kept), (replace, [r for r in m_part if r.origin is not None])):
+            if rows:
+                conn.execute(
+                    stmt,
+                    [
+                        {
+                            "b_id": r.membership_id,
+                            "b_ext": r.external_id,
+                            "b_roles": r.roles,
+                            "b_hash": r.hash,
+                            "b_status": r.status,
+                            "b_origin": r.origin,
+                        }
+                        for r in rows
+                    ],
+                )
 
 
 def _membership_row(
-    plan: Plan, account_id: int, external_id: str, roles: str, digest: str, stamp: Any
+    plan: Plan,
+    account_id: int,
+    external_id: str,
+    roles: str,
+    digest: str,
+    origin: str,
+    stamp: Any,
 ) -> tuple[Any, ...]:
     """A new membership of the plan's integration, in :data:`hub.bulk.MEMBERSHIP_COLUMNS` order."""
     return bulk.membership_row(
@@ -137,10 +181,13 @@ def _membership_row(
         source=plan.source,
         external_id=external_id,
         record_hash=digest,
+        origin=origin or None,
     )
 
 
-def _insert_new_accounts(conn: Connection, parts: list[Plan], now: datetime) -> None:
+def _insert_new_accounts(
+    conn: Connection, parts: list[Plan], now: datetime, log: Recording
+) -> None:
     """One account per new email (a person new to two linked schools is one account), then
     each school's membership."""
     stamp = bulk.timestamp(conn, now)
@@ -155,8 +202,11 @@ def _insert_new_accounts(conn: Connection, parts: list[Plan], now: datetime) -> 
         membership_table,
         MEMBERSHIP_COLUMNS,
         [
-            _membership_row(part, ids[r.email], r.external_id, r.roles, r.hash, stamp)
+            _membership_row(part, ids[r.email], r.external_id, r.roles, r.hash, r.origin, stamp)
             for part in parts
             for r in part.new_accounts
         ],
     )
+    for part in parts:
+        if part.new_accounts:
+            log.created(part.school_id, [ids[r.email] for r in part.new_accounts])

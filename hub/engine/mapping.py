@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from hashlib import blake2b
 
 from hub.roles import RoleConflict, resolve
-from hub.roster import RosterRecord, normalize_email, roles_text
+from hub.roster import (
+    ADMIN,
+    TEACHER,
+    RosterRecord,
+    normalize_email,
+    origin_text,
+    roles_text,
+)
 from hub.text import control_problem, has_control
 
 
@@ -26,6 +33,12 @@ class Mapped:
     roles: str
     active: bool
     hash: str
+    why: tuple[tuple[str, str], ...] = ()
+    """The provider's reasons for the roles (:attr:`RosterRecord.why`); the planner turns
+    them into the stored origin (:meth:`RoleMapper.origin`) only for rows it writes."""
+
+
+IMPLIED = "admin implies teacher (admin_implies_teacher=true)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +64,7 @@ class RoleMapper:
     def __init__(self, *, admin_implies_teacher: bool = True) -> None:
         self.admin_implies_teacher = admin_implies_teacher
         self._roles: dict[frozenset[str], str | Rejected] = {}
+        self._origins: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
 
     def roles(self, provider_roles: frozenset[str]) -> str | Rejected:
         """The stored roles text for a provider role set, or why it cannot be used."""
@@ -71,6 +85,23 @@ class RoleMapper:
                 conflict=True,
             )
         return roles_text(roles)
+
+    def origin(self, roles: str, why: tuple[tuple[str, str], ...]) -> str:
+        """The provenance text of a stored role set from the provider's reasons (a roster
+        repeats a handful of them, so each is built once)."""
+        key = (roles, why)
+        found = self._origins.get(key)
+        if found is None:
+            held = roles.split(",") if roles else []
+            reasons: dict[str, list[str]] = {role: [] for role in held}
+            for role, reason in why:
+                if role in reasons and reason not in reasons[role]:
+                    reasons[role].append(reason)
+            if TEACHER in reasons and ADMIN in reasons and not reasons[TEACHER]:
+                reasons[TEACHER].append(IMPLIED)
+            found = origin_text(reasons)
+            self._origins[key] = found
+        return found
 
     def map(self, record: RosterRecord) -> Mapped | Rejected:
         """Normalize one record. Inactive records are mapped too (they carry what is known);
@@ -102,6 +133,7 @@ class RoleMapper:
             hash=record_hash(
                 email=email, first_name=first, last_name=last, roles=roles, active=record.active
             ),
+            why=record.why,
         )
 
 

@@ -27,6 +27,7 @@ class NewAccount(NamedTuple):
     last_name: str
     roles: str
     hash: str
+    origin: str = ""
 
 
 class Link(NamedTuple):
@@ -36,6 +37,7 @@ class Link(NamedTuple):
     external_id: str
     roles: str
     hash: str
+    origin: str = ""
 
 
 class AccountUpdate(NamedTuple):
@@ -59,6 +61,15 @@ class MembershipUpdate(NamedTuple):
     status: str
     expected_hash: str | None
     expected_status: str
+    origin: str | None = None
+    """Where the roles come from (:func:`hub.roster.origin_text`); None: keep it."""
+
+
+class PasswordRestore(NamedTuple):
+    """Undoing an upload: an account's password hash as it was before (None: none)."""
+
+    account_id: int
+    password_hash: str | None
 
 
 class Deactivation(NamedTuple):
@@ -81,6 +92,7 @@ class Plan:
     account_updates: list[AccountUpdate] = field(default_factory=list)
     membership_updates: list[MembershipUpdate] = field(default_factory=list)
     deactivations: list[Deactivation] = field(default_factory=list)
+    password_restores: list[PasswordRestore] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
     issues: list[Issue] = field(default_factory=list)
     dropped_issues: int = 0
@@ -119,6 +131,7 @@ class Plan:
             + len(self.links)
             + len(self.membership_updates)
             + len(self.deactivations)
+            + len(self.password_restores)
         )
 
     def add_issue(self, issue: Issue) -> None:
@@ -155,6 +168,7 @@ class Plan:
             "account_updates": self.account_updates,
             "membership_updates": self.membership_updates,
             "deactivations": self.deactivations,
+            "password_restores": self.password_restores,
             "counts": self.counts,
             "issues": [i.as_dict() for i in self.issues],
             "dropped_issues": self.dropped_issues,
@@ -182,6 +196,7 @@ class Plan:
             account_updates=[AccountUpdate(*r) for r in data["account_updates"]],
             membership_updates=[MembershipUpdate(*r) for r in data["membership_updates"]],
             deactivations=[Deactivation(*r) for r in data["deactivations"]],
+            password_restores=[PasswordRestore(*r) for r in data.get("password_restores", [])],
             counts={k: int(data["counts"].get(k, 0)) for k in COUNT_KEYS},
             issues=[Issue(**i) for i in data["issues"]],
             dropped_issues=data["dropped_issues"],

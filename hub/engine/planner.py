@@ -146,7 +146,7 @@ class Planner:
                     MembershipUpdate(
                         mid, aid, ext, mapped.roles, mapped.hash, ACTIVE, digest, status
                     )
-                )
+                )  # the same record: its origin is already stored
                 counts["reactivated"] += 1
             return
         if mapped.email != email:
@@ -224,7 +224,15 @@ class Planner:
             )
         plan.membership_updates.append(
             MembershipUpdate(
-                mid, aid, mapped.external_id, mapped.roles, mapped.hash, ACTIVE, digest, status
+                mid,
+                aid,
+                mapped.external_id,
+                mapped.roles,
+                mapped.hash,
+                ACTIVE,
+                digest,
+                status,
+                self.mapper.origin(mapped.roles, mapped.why),
             )
         )
         plan.counts["reactivated" if status != ACTIVE else "updated"] += 1
@@ -252,6 +260,7 @@ class Planner:
                             mapped.last_name,
                             mapped.roles,
                             mapped.hash,
+                            self.mapper.origin(mapped.roles, mapped.why),
                         ),
                     )
                 )
@@ -259,7 +268,13 @@ class Planner:
                 continue
             if hit.membership_id is None:
                 plan.links.append(
-                    Link(hit.account_id, mapped.external_id, mapped.roles, mapped.hash)
+                    Link(
+                        hit.account_id,
+                        mapped.external_id,
+                        mapped.roles,
+                        mapped.hash,
+                        self.mapper.origin(mapped.roles, mapped.why),
+                    )
                 )
                 counts["created"] += 1
                 continue

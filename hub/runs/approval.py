@@ -100,7 +100,7 @@ def _apply_approved(hub: Hub, run: Run, *, actor: str) -> tuple[str, list[Issue]
         if reason is not None:
             return reason, []
         try:
-            apply_plan(conn, plan, now=now, guard=True)
+            apply_plan(conn, plan, now=now, guard=True, change_set=run.id)
         except StalePlan as stale:  # raised before anything was written
             return str(stale), stale.issues
         store_cursor(conn, plan, cursor_before=plan.cursor_before)

@@ -57,7 +57,7 @@ def finish(
     with hub.transaction() as session:
         conn = session.connection()
         if status == SUCCEEDED:
-            apply_plan(conn, plan, now=now)
+            apply_plan(conn, plan, now=now, change_set=run.id)
             store_cursor(conn, plan, cursor_before=cursor_before)
         insert_issues(conn, run.id, plan.all_issues(), scrub)
         blob = None
@@ -90,6 +90,7 @@ def finish(
             target=run.id,
             integration_id=run.integration_id,
             counts=dict(plan.counts),
+            **({"undoes": run.undoes} if run.undoes else {}),
         )
     announce(hub, [run.id, *superseded])
 

@@ -22,6 +22,7 @@ from hub.engine.district import plan_district
 from hub.engine.plan import Plan
 from hub.engine.planner import plan_sync
 from hub.engine.safeguard import hold_reason
+from hub.engine.undo import active_memberships, plan_undo
 from hub.errors import CursorExpired, HubError
 from hub.integrations import build_provider
 from hub.issues import Issue
@@ -95,17 +96,21 @@ def execute_run(hub: Hub, run_id: str) -> str | None:
 
 
 def _execute(hub: Hub, run: Run, integration: Integration, progress: Progress | None) -> None:
-    provider = build_provider(hub, integration)
     links: dict[str, dict[str, Any]] | None = None
-    try:
-        if integration.district_id is not None:
-            with hub.engine.connect() as conn:
-                links = link_settings(conn, integration.id)
-            plan = _plan_district(hub, integration, provider, links, progress)
-        else:
-            plan = _plan(hub, run, integration, provider, progress)
-    finally:
-        provider.close()
+    if integration.district_id is not None:
+        with hub.engine.connect() as conn:
+            links = link_settings(conn, integration.id)
+    if run.undoes is not None:
+        plan = _plan_undo(hub, run, integration, links)
+    else:
+        provider = build_provider(hub, integration)
+        try:
+            if links is not None:
+                plan = _plan_district(hub, integration, provider, links, progress)
+            else:
+                plan = _plan(hub, run, integration, provider, progress)
+        finally:
+            provider.close()
     plan.settings_digest = settings_digest(
         integration.settings, admin_implies_teacher=integration.admin_implies_teacher, links=links
     )
@@ -144,6 +149,37 @@ def settings_digest(
         basis["links"] = links
     text = json.dumps(basis, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _plan_undo(
+    hub: Hub, run: Run, integration: Integration, links: dict[str, dict[str, Any]] | None
+) -> Plan:
+    """An undo run's plan: what the undone run changed, put back (:mod:`hub.engine.undo`);
+    a district integration's is split by school, one part per linked school. Rows changed
+    again since then are conflicts: without ``force`` the run fails on them (nothing is
+    applied), with it they are left out and reported as issues."""
+    assert run.undoes is not None
+    plan = Plan(
+        integration_id=integration.id,
+        school_id=integration.school_id or "",
+        source=integration.provider,
+        full=False,
+    )
+    with hub.engine.connect() as conn:
+        plan.active_before = active_memberships(conn, integration.id)
+        schools = None if links is None else list(links)
+        plan, found = plan_undo(conn, run.undoes, plan, schools=schools)
+    if found and not run.force:
+        raise HubError(conflict_message(run.undoes, len(found)))
+    return plan
+
+
+def conflict_message(change_set: str, count: int) -> str:
+    rows = f"{count} account{'' if count == 1 else 's'}"
+    return (
+        f"{rows} that {change_set} changed {'was' if count == 1 else 'were'} changed again "
+        "by a later run or upload; undo with --force to put back the rest"
+    )
 
 
 def link_settings(conn: Connection, integration_id: str) -> dict[str, dict[str, Any]]:

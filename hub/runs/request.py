@@ -22,8 +22,9 @@ from hub.integrations import get_integration
 from hub.models import Run
 from hub.run_status import QUEUED
 
-TRIGGERS = ("manual", "schedule", "chat", "api")
-"""Who asked: the CLI (``manual``), the nightly schedule, chat, or the HTTP API."""
+TRIGGERS = ("manual", "schedule", "chat", "api", "undo")
+"""Who asked: the CLI (``manual``), the nightly schedule, chat, or the HTTP API; ``undo`` is a
+run that puts back what an earlier run changed (:mod:`hub.undo`), whoever asked for it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,9 @@ class RunRequest:
     scheduled_for: datetime | None = None
     """The schedule's occurrence this run is for (the schedule only): one run per occurrence,
     and a queue outage never loses it (it stays queued and is sent again)."""
+    undoes: str | None = None
+    """The run this one undoes (trigger ``undo``): its plan comes from what that run changed,
+    not from the provider."""
 
     def __post_init__(self) -> None:
         if self.trigger not in TRIGGERS:
@@ -77,6 +81,7 @@ def request_run(hub: Hub, request: RunRequest) -> tuple[Run, bool]:
             actor=request.actor,
             active_slot=integration.id,
             scheduled_for=request.scheduled_for,
+            undoes=request.undoes,
         )
         try:
             with hub.transaction() as session:
@@ -91,6 +96,7 @@ def request_run(hub: Hub, request: RunRequest) -> tuple[Run, bool]:
                     dry_run=request.dry_run,
                     full=request.full,
                     force=request.force,
+                    **({"undoes": request.undoes} if request.undoes else {}),
                 )
             return run, True
         except IntegrityError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +20,7 @@ from sqlmodel import Session
 from hub import audit, bulk
 from hub.actors import Actor
 from hub.context import Hub
+from hub.engine.changes import Recording, recorded
 from hub.errors import HubError
 from hub.formats import FileCheck, UploadPerson
 from hub.models import CSV, School, Upload, utcnow
@@ -111,6 +113,7 @@ def apply(
             # The plan again from a fresh read, reusing that work (only accounts added
             # meanwhile by someone else need any more).
             plan = plan_in(session, people, target, passwords)
+            plan.change_set = upload.id
             write(session, plan)
             upload.status = APPLIED
             upload.counts = dict(plan.counts)
@@ -150,10 +153,21 @@ def apply(
 
 
 def write(session: Session, plan: Plan) -> None:
+    """The plan as bulk statements, with what they change recorded for explain and undo
+    (:mod:`hub.engine.changes`, the sync engine's change log)."""
+    now = utcnow()
+    changed = [u["b_id"] for u in plan.membership_updates]
+    accounts = [u["b_id"] for u in (*plan.name_updates, *plan.password_updates)]
+    conn = session.connection()
+    with recorded(conn, plan.change_set, memberships=changed, accounts=accounts) as log:
+        _statements(session, plan, now, log)
+
+
+def _statements(session: Session, plan: Plan, now: datetime, log: Recording) -> None:
     """The plan as bulk statements (one executemany each), inside the caller's transaction."""
     conn = session.connection()
     a, m = bulk.account_table, bulk.membership_table
-    stamp = bulk.timestamp(conn, utcnow())
+    stamp = bulk.timestamp(conn, now)
     ids: dict[str, int] = {}
     if plan.new_accounts:
         ids = bulk.insert_accounts(conn, [(*row, stamp, stamp) for row in plan.new_accounts])
@@ -191,10 +205,16 @@ def write(session: Session, plan: Plan) -> None:
                     stamp,
                     integration_id=None,
                     source=CSV,
+                    origin=origin,
                 )
-                for email, aid, sid, roles in plan.new_memberships
+                for email, aid, sid, roles, origin in plan.new_memberships
             ],
         )
+        by_school: dict[str, list[int]] = {}
+        for email, aid, sid, _roles, _origin in plan.new_memberships:
+            by_school.setdefault(sid, []).append(ids[email] if aid is None else aid)
+        for sid, account_ids in by_school.items():
+            log.created(sid, account_ids)
     if plan.membership_updates:
         bulk.update_many(
             conn,
@@ -203,6 +223,7 @@ def write(session: Session, plan: Plan) -> None:
             .values(
                 roles=bindparam("b_roles"),
                 status=bindparam("b_status"),
+                origin=bindparam("b_origin"),
                 updated_at=bindparam("b_at"),
             ),
             plan.membership_updates,

@@ -21,6 +21,7 @@ from hub.formats import UploadPerson
 from hub.issues import FileIssue
 from hub.models import ACTIVE, School
 from hub.roles import stored_roles
+from hub.roster import ADMIN, TEACHER, origin_text, roles_list
 from hub.uploads.password_work import Job, Passwords
 from hub.uploads.records import COUNT_KEYS
 from hub.uploads.snapshot import Snapshot
@@ -39,12 +40,27 @@ class Plan:
     """Password work still to do: run it (:class:`Passwords`), then plan again."""
     new_accounts: list[tuple[str, str, str, str | None]] = field(default_factory=list)
     """(email, first name, last name, password hash)"""
-    new_memberships: list[tuple[str, int | None, str, str]] = field(default_factory=list)
-    """(email, account id or None when the account is new too, school id, roles)"""
+    new_memberships: list[tuple[str, int | None, str, str, str]] = field(default_factory=list)
+    """(email, account id or None when the account is new too, school id, roles, origin)"""
     name_updates: list[dict[str, Any]] = field(default_factory=list)
     password_updates: list[dict[str, Any]] = field(default_factory=list)
     membership_updates: list[dict[str, Any]] = field(default_factory=list)
     credentials: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    change_set: str | None = None
+    """The upload's id: what the write changes is recorded under it (explain, undo)."""
+
+
+def origin(person: UploadPerson, roles: str) -> str:
+    """Where an uploaded person's roles come from: the sheet (or file) and row; explain adds
+    the upload, the change set that wrote it."""
+    where = f"{person.sheet}, row {person.row}"
+    if "." not in person.sheet:
+        where = f"{person.sheet} sheet, row {person.row}"
+    why = {role: [where] for role in roles_list(roles)}
+    if person.role == ADMIN and TEACHER in why:
+        means = "the Admin sheet means" if person.sheet == "Admin" else "an admin row means"
+        why[TEACHER] = [f"{where} ({means} admin and teacher)"]
+    return origin_text(why)
 
 
 def make_plan(
@@ -64,6 +80,7 @@ def make_plan(
     for person in people:
         email = person.email
         roles = stored_roles(person.role)
+        why = origin(person, roles)
         targets = [
             school.id,
             *(school_ids[n] for n in person.schools if school_ids[n] != school.id),
@@ -77,7 +94,7 @@ def make_plan(
             continue
 
         if account is None:
-            _new_account(plan, person, targets, roles, passwords)
+            _new_account(plan, person, targets, roles, why, passwords)
             continue
 
         changed = False
@@ -111,7 +128,7 @@ def make_plan(
         for sid in targets:
             member = snapshot.memberships.get((account.id, sid))
             if member is None:
-                plan.new_memberships.append((email, account.id, sid, roles))
+                plan.new_memberships.append((email, account.id, sid, roles, why))
                 changed = changed or sid != school.id
             elif member.integration_id is not None:
                 message = f"{email} is managed by the {member.source} integration at {names_by_id[sid]}; that membership was left as it is"
@@ -120,7 +137,13 @@ def make_plan(
                 )
             elif member.roles != roles or member.status != ACTIVE:
                 plan.membership_updates.append(
-                    {"b_id": member.id, "b_roles": roles, "b_status": ACTIVE, "b_at": now}
+                    {
+                        "b_id": member.id,
+                        "b_roles": roles,
+                        "b_status": ACTIVE,
+                        "b_origin": why,
+                        "b_at": now,
+                    }
                 )
                 changed = True
         if here is None:
@@ -131,7 +154,12 @@ def make_plan(
 
 
 def _new_account(
-    plan: Plan, person: UploadPerson, targets: list[str], roles: str, passwords: Passwords
+    plan: Plan,
+    person: UploadPerson,
+    targets: list[str],
+    roles: str,
+    why: str,
+    passwords: Passwords,
 ) -> None:
     email = person.email
     generated = not person.password
@@ -139,7 +167,7 @@ def _new_account(
     if generated:
         plan.counts["passwords_generated"] += 1
     for sid in targets:
-        plan.new_memberships.append((email, None, sid, roles))
+        plan.new_memberships.append((email, None, sid, roles, why))
     if not passwords.hashing:  # counted, never generated nor hashed
         plan.new_accounts.append((email, person.first_name, person.last_name, None))
         return

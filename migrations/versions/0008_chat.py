@@ -1,7 +1,7 @@
 """chat: the console chat window's conversations, messages and files
 
 Revision ID: 0008_chat
-Revises: 0005_districts
+Revises: 0007_changes
 Create Date: 2026-12-01 19:07:13.622990
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '0008_chat'
-down_revision: str | None = '0005_districts'
+down_revision: str | None = '0007_changes'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -113,6 +113,11 @@ def map_user(
         return None
     names = provider_roles(user, scope)
     roles = frozenset(HUB_ROLES[n.lower()] for n in names if n.lower() in HUB_ROLES)
+    why = tuple(
+        (HUB_ROLES[n.lower()], f"ClassLink role {n}, mapped to {HUB_ROLES[n.lower()]}")
+        for n in names
+        if n.lower() in HUB_ROLES
+    )
     active = is_active(user)
     email = normalize_email(raw_email)
     if not roles:
@@ -138,6 +143,7 @@ def map_user(
                 roles=roles,
                 schools=schools,
                 active=False,
+                why=why,
             )
         if email is None:
             msg = "ClassLink user has no email address; add one in the SIS to sync this person"
@@ -152,6 +158,7 @@ def map_user(
         roles=roles,
         schools=schools,
         active=active,
+        why=why,
     )
 
 

@@ -34,11 +34,20 @@ class UserMapping:
     def roles_of(self, user: Mapping[str, Any]) -> tuple[frozenset[str], tuple[str, ...]]:
         """The hub roles and Clever school ids of a user, counting only roles held at a
         selected school (or district-wide)."""
+        roles, schools, _why = self.explained(user)
+        return roles, schools
+
+    def explained(
+        self, user: Mapping[str, Any]
+    ) -> tuple[frozenset[str], tuple[str, ...], tuple[tuple[str, str], ...]]:
+        """:meth:`roles_of` with where each hub role came from (the Clever role, and the
+        setting that mapped it)."""
         roles = user.get("roles")
         if not isinstance(roles, dict):
-            return frozenset(), ()
+            return frozenset(), (), ()
         selected = self.schools
         hub_roles: set[str] = set()
+        why: list[tuple[str, str]] = []
         schools: list[str] = []
         for key, hub_role in _ROLE_KEYS:
             info = roles.get(key)
@@ -47,14 +56,17 @@ class UserMapping:
             held_at = _schools(info)
             if key == "district_admin":
                 hub_roles.add(ADMIN)
+                why.append((ADMIN, "Clever role district_admin"))
                 continue
             if selected and selected.isdisjoint(held_at):
                 continue
-            hub_roles.add(self.staff_role if key == "staff" else hub_role)
+            role = self.staff_role if key == "staff" else hub_role
+            hub_roles.add(role)
+            why.append((role, _reason(key, role, held_at)))
             for school in held_at:
                 if school not in schools:
                     schools.append(school)
-        return frozenset(hub_roles), tuple(schools)
+        return frozenset(hub_roles), tuple(schools), tuple(why)
 
     def record(self, user: Mapping[str, Any]) -> RosterRecord | Skip | None:
         """A current user: a record, a Skip (unusable), or None (not a person of this
@@ -62,7 +74,7 @@ class UserMapping:
         user_id = user.get("id")
         if not isinstance(user_id, str) or not user_id:
             return Skip("Clever sent a user without an id")
-        roles, schools = self.roles_of(user)
+        roles, schools, why = self.explained(user)
         if not roles:
             return None
         email = _email(user)
@@ -76,6 +88,7 @@ class UserMapping:
             last_name=last,
             roles=roles,
             schools=schools,
+            why=why,
         )
 
     def gone(self, user: Mapping[str, Any]) -> RosterRecord | None:
@@ -115,7 +128,7 @@ class DistrictMapping:
         if not isinstance(roles, dict):
             return None
         index = self.index
-        placed: dict[str, set[str]] = {}
+        placed: dict[str, list[tuple[str, str]]] = {}
         held: list[str] = []
         for key, hub_role in _ROLE_KEYS:
             info = roles.get(key)
@@ -124,16 +137,18 @@ class DistrictMapping:
             role = self.staff_role if key == "staff" else hub_role
             if key == "district_admin":
                 targets: Any = self.everywhere
+                reason = "Clever role district_admin"
             else:
                 at = _schools(info)
                 held.extend(school for school in at if school not in held)
                 targets = [hub for school in at for hub in index.get(school, ())]
+                reason = _reason(key, role, at)
             for hub_school in targets:
                 found = placed.get(hub_school)
                 if found is None:
-                    placed[hub_school] = {role}
-                else:
-                    found.add(role)
+                    placed[hub_school] = [(role, reason)]
+                elif (role, reason) not in found:
+                    found.append((role, reason))
         if not placed:
             return None
         email = _email(user)
@@ -142,22 +157,30 @@ class DistrictMapping:
         first, last = _names(user)
         schools = tuple(held)
         # schools that see the person alike share one record (the hub maps it once)
-        made: dict[frozenset[str], RosterRecord] = {}
+        made: dict[tuple[tuple[str, str], ...], RosterRecord] = {}
         by_school: dict[str, RosterRecord | Skip] = {}
         for hub_school, found in placed.items():
-            role_set = frozenset(found)
-            record = made.get(role_set)
+            why = tuple(found)
+            record = made.get(why)
             if record is None:
-                record = made[role_set] = RosterRecord(
+                record = made[why] = RosterRecord(
                     external_id=user_id,
                     email=email,
                     first_name=first,
                     last_name=last,
-                    roles=role_set,
+                    roles=frozenset(role for role, _ in why),
                     schools=schools,
+                    why=why,
                 )
             by_school[hub_school] = record
         return Routed(by_school)
+
+
+def _reason(key: str, role: str, held_at: list[str]) -> str:
+    at = f" at Clever school {', '.join(held_at)}" if held_at else ""
+    if key == "staff":
+        return f"Clever role staff{at}, mapped to {role} by staff_role={role}"
+    return f"Clever role {key}{at}"
 
 
 def _schools(info: dict[str, Any]) -> list[str]:

@@ -101,14 +101,14 @@ class GoogleProvider(Provider):
             if not placed:
                 continue
             first = next(iter(placed.values()))
-            item = self._record(user, first)
+            item = self._record(user, frozenset(role for role, _ in first), first)
             if isinstance(item, Skip):
                 yield Routed(dict.fromkeys(placed, item))
                 continue
             yield Routed(
                 {
-                    school: item if roles == first else _with_roles(item, roles)
-                    for school, roles in placed.items()
+                    school: item if why == first else _with_roles(item, why)
+                    for school, why in placed.items()
                 }
             )
 
@@ -122,13 +122,15 @@ class GoogleProvider(Provider):
     def _item(user: dict[str, Any], selection: Selection) -> Item | None:
         user_id = str(user.get("id") or "")
         ou = str(user.get("orgUnitPath") or "/")
-        roles = selection.roles(user_id, ou)
+        roles, why = selection.explained(user_id, ou)
         if not roles:
             return None
-        return GoogleProvider._record(user, roles)
+        return GoogleProvider._record(user, roles, why)
 
     @staticmethod
-    def _record(user: dict[str, Any], roles: frozenset[str]) -> RosterRecord | Skip:
+    def _record(
+        user: dict[str, Any], roles: frozenset[str], why: tuple[tuple[str, str], ...]
+    ) -> RosterRecord | Skip:
         user_id = str(user.get("id") or "")
         ou = str(user.get("orgUnitPath") or "/")
         email = normalize_email(user.get("primaryEmail"))
@@ -149,6 +151,7 @@ class GoogleProvider(Provider):
             roles=roles,
             schools=(ou,),
             active=not (user.get("suspended") or user.get("archived")),
+            why=why,
         )
 
     # -- what a district IT person sees ---------------------------------------------------
@@ -248,13 +251,15 @@ class GoogleProvider(Provider):
         return Sandbox(app=sandbox.app, settings=sandbox.settings, secrets={"token": sandbox.token})
 
 
-def _with_roles(record: RosterRecord, roles: frozenset[str]) -> RosterRecord:
+def _with_roles(record: RosterRecord, why: tuple[tuple[str, str], ...]) -> RosterRecord:
+    """The record as another linked school sees it: the roles (and why) its settings give."""
     return RosterRecord(
         external_id=record.external_id,
         email=record.email,
         first_name=record.first_name,
         last_name=record.last_name,
-        roles=roles,
+        roles=frozenset(role for role, _ in why),
         schools=record.schools,
         active=record.active,
+        why=why,
     )

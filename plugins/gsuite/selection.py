@@ -9,6 +9,7 @@ held in memory.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -84,6 +85,27 @@ class Selection:
     def roles(self, user_id: str, ou: str) -> frozenset[str]:
         return frozenset(rule.role for rule in self.matching(user_id, ou))
 
+    def explained(
+        self, user_id: str, ou: str
+    ) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
+        """The roles, with the OU or group (and the setting naming it) behind each."""
+        rules = self.matching(user_id, ou)
+        return frozenset(rule.role for rule in rules), reasons(rules, ou)
+
+
+def reasons(rules: Iterable[OuRule | GroupRule], ou: str) -> tuple[tuple[str, str], ...]:
+    """(role, why) for each rule that selects a user in ``ou``: the OU or group, and the
+    setting naming it."""
+    return tuple(
+        (
+            rule.role,
+            f"in OU {ou} (under {rule.path}, {rule.setting})"
+            if isinstance(rule, OuRule)
+            else f"member of group {rule.group} ({rule.setting})",
+        )
+        for rule in rules
+    )
+
 
 def load_selection(client: DirectoryClient, settings: GoogleSettings) -> Selection:
     """Check the configured OUs exist and read the configured groups' members."""
@@ -130,8 +152,8 @@ def read_group(client: DirectoryClient, rule: GroupRule) -> GroupRule:
     return rule
 
 
-Placement = tuple[str, str]
-"""(hub school id, hub role)."""
+Placement = tuple[str, OuRule | GroupRule]
+"""(hub school id, the school's rule: its setting gives the hub role)."""
 
 
 @dataclass
@@ -143,9 +165,10 @@ class DistrictSelection:
     by_user: dict[str, list[Placement]] = field(default_factory=dict)
     everyone: list[Placement] = field(default_factory=list)
 
-    def placements(self, user_id: str, ou: str) -> dict[str, frozenset[str]]:
-        """Hub school id -> the roles this user holds there."""
-        placed: dict[str, set[str]] = {}
+    def placements(self, user_id: str, ou: str) -> dict[str, tuple[tuple[str, str], ...]]:
+        """Hub school id -> the roles this user holds there, each with why (the OU or group
+        and the setting naming it, as :meth:`Selection.explained` says it)."""
+        placed: dict[str, list[OuRule | GroupRule]] = {}
         found = list(self.by_ou.get("/", ()))
         path = ""
         for part in ou.casefold().split("/"):
@@ -154,9 +177,9 @@ class DistrictSelection:
                 found.extend(self.by_ou.get(path, ()))
         found.extend(self.by_user.get(user_id, ()))
         found.extend(self.everyone)
-        for school, role in found:
-            placed.setdefault(school, set()).add(role)
-        return {school: frozenset(roles) for school, roles in placed.items()}
+        for school, rule in found:
+            placed.setdefault(school, []).append(rule)
+        return {school: reasons(rules, ou) for school, rules in placed.items()}
 
 
 def load_district_selection(
@@ -170,16 +193,18 @@ def load_district_selection(
     for school, settings in links.items():
         for setting, paths in settings.ous().items():
             for path in paths:
-                ou_rules.append(OuRule(setting, path))
+                ou_rule = OuRule(setting, path)
+                ou_rules.append(ou_rule)
                 key = "/" if path.strip() in ("", "/") else path.casefold().rstrip("/")
-                selection.by_ou.setdefault(key, []).append((school, ROLE_OF_SETTING[setting]))
+                selection.by_ou.setdefault(key, []).append((school, ou_rule))
         for setting, groups in settings.groups().items():
             for group in groups:
                 rule = members.get(group.casefold())
                 if rule is None:
                     rule = read_group(client, GroupRule(setting, group))
                     members[group.casefold()] = rule
-                place = (school, ROLE_OF_SETTING[setting])
+                # the members are read once; the role is this school's setting's
+                place: Placement = (school, GroupRule(setting, group))
                 if rule.everyone:
                     selection.everyone.append(place)
                 for user_id in rule.user_ids:

@@ -34,6 +34,9 @@ EVERY_ROUTE = [
     ("GET", "/api/v1/tokens"),
     ("POST", "/api/v1/tokens"),
     ("DELETE", "/api/v1/tokens/{run}"),
+    ("GET", "/api/v1/schools/{school}/accounts/{run}/explain"),  # any email: refused first
+    ("POST", "/api/v1/runs/{run}/undo"),
+    ("GET", "/api/v1/audit"),
     ("GET", "/api/v1/districts"),
     ("POST", "/api/v1/districts"),
     ("GET", "/api/v1/districts/{run}"),

@@ -125,6 +125,12 @@ ATTEMPTS: list[tuple[str, str, dict[str, Any] | None, bool | str]] = [
     ("POST", "/api/v1/runs/{run}/approve", None, False),
     ("GET", "/api/v1/uploads/{upload}", None, False),
     ("GET", "/api/v1/uploads/{upload}/credentials", None, False),
+    ("GET", "/api/v1/schools/{school}/accounts/{email}/explain", None, False),
+    ("POST", "/api/v1/runs/{run}/undo", None, False),
+    ("POST", "/api/v1/runs/{run}/undo?force=true", None, False),
+    ("POST", "/api/v1/runs/{upload}/undo", None, False),
+    ("POST", "/api/v1/runs/{upload}/undo?force=true", None, False),
+    ("GET", "/api/v1/audit?school_id={school}", None, False),
     ("GET", "/api/v1/districts/{school}", None, False),
     ("PUT", "/api/v1/integrations/{integration}/links/{school}", {"settings": {"a": "b"}}, False),
     ("DELETE", "/api/v1/integrations/{integration}/links/{school}", None, False),
@@ -164,7 +170,12 @@ def test_school_admin_is_refused_role_gated_routes_and_nothing_changes(
 
 def _path(template: str, b: SchoolB) -> str:
     return template.format(
-        school=b.school, integration=b.integration, run=b.held_run, upload=b.upload, room=b.room
+        school=b.school,
+        integration=b.integration,
+        run=b.held_run,
+        upload=b.upload,
+        room=b.room,
+        email=SAM,
     )
 
 
@@ -174,6 +185,7 @@ def _unknown(template: str) -> str:
         integration="int_nosuchint",
         run="run_nosuchrun",
         upload="upl_nosuch",
+        email=SAM,
         room="rm_nosuchroom",
     )
 
@@ -244,7 +256,7 @@ def test_naming_b_in_a_body_is_refused_like_naming_a(district: District, school_
 
 def test_lists_never_include_b(district: District, school_b: SchoolB) -> None:
     c, h = district.client, district.as_(district.admin_a)
-    for path in ("/api/v1/schools", "/api/v1/integrations", "/api/v1/runs"):
+    for path in ("/api/v1/schools", "/api/v1/integrations", "/api/v1/runs", "/api/v1/audit"):
         response = c.get(path, headers=h)
         assert response.status_code == 200
         for word in (*B_WORDS, school_b.school, school_b.integration, school_b.held_run):

@@ -14,6 +14,7 @@ CONFLICTS = {
     ("post", "/api/v1/schools"),  # the name is taken
     ("post", "/api/v1/districts"),  # the name is taken
     ("delete", "/api/v1/integrations/{integration_id}"),  # a run is queued or running
+    ("post", "/api/v1/runs/{run_id}/undo"),  # later changes conflict; a run is queued
 }
 # Reads that only some roles may make (403); every change is limited to some roles.
 RESTRICTED_READS = {("get", "/api/v1/tokens")}

@@ -337,3 +337,22 @@ def test_a_school_admin_searches_adds_and_bulk_adds_in_their_school_only(
     page.goto(f"{stage.url}/console/accounts?school={c.school_b}")
     expect(page.get_by_role("heading", name="Not found")).to_be_visible()
     assert "brook.example.org" not in page.content()
+
+
+def test_support_asks_why_then_undoes_a_run(stage: Stage, page: Any) -> None:
+    c = stage.console
+    synced = runs.list_runs(stage.hub, integration_id=c.integration_a)[-1]
+    sign_in(stage, page, *c.support)
+    page.get_by_label("School").select_option(label="Ada Lovelace Elementary")
+    page.get_by_role("link", name="Accounts").click()
+    page.get_by_role("row", name="p1@ada.example.org").get_by_role("link", name="Why?").click()
+    expect(page.get_by_role("table", name="Where each role comes from")).to_be_visible()
+    shot(stage, page, "console-why")
+    page.goto(f"{stage.url}/console/runs/{synced.id}")
+    page.get_by_label("Put back the rest even if some were changed again since").check()
+    page.get_by_role("button", name="Undo").click()
+    expect(page.get_by_text("Undo queued as run")).to_be_visible()
+    wait_for_run(page, "This run undid")
+    shot(stage, page, "console-undo")
+    page.get_by_role("link", name="Audit").click()
+    expect(page.get_by_role("cell", name="run.request").first).to_be_visible()

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from hub.context import Hub
+from hub.explain import explain
 from hub.testing import serve
 from plugins.classlink.provider import OneRosterProvider
 from plugins.classlink.sandbox import OneRosterSandbox
@@ -58,6 +59,10 @@ def test_classlink_orgs_per_school(hub: Hub, tenant: tuple[OneRosterSandbox, str
     rosa = "rosa.parks@cedarvalley.example.org"
     assert emails(hub, elm)[rosa] == ["teacher"]
     assert emails(hub, oak)[rosa] == ["teacher"]
+    for school in (elm, oak):  # each school's role, with the ClassLink role behind it
+        answer = explain(hub, email=rosa, school_id=school)
+        assert answer["last_changed_by"] == run.id
+        assert answer["roles"][0]["reason"].startswith("ClassLink role ")
     # at Pine and Oak (not linked, and linked): at Oak only, never at Elm
     assert "marie.curie@cedarvalley.example.org" in emails(hub, oak)
     assert "marie.curie@cedarvalley.example.org" not in emails(hub, elm)
@@ -126,6 +131,17 @@ def test_google_ous_per_school(hub: Hub, google: tuple[GoogleSandbox, str]) -> N
     director = domain.by_label("it-director")[0].email
     assert south_now[director] == ["admin", "teacher"]
     assert director not in north_now
+    # explain names the OU or group behind each school's roles, and the district run
+    why = explain(hub, email=director, school_id=south)
+    assert why["last_changed_by"] == run.id
+    assert {r["role"]: r["reason"] for r in why["roles"]}["admin"] == (
+        f"member of group {admins} (admin_groups)"
+    )
+    teacher = next(iter(sorted(staff)))
+    at_north = {
+        r["role"]: r["reason"] for r in explain(hub, email=teacher, school_id=north)["roles"]
+    }
+    assert at_north["teacher"].startswith("in OU /Staff") and "teacher_ous" in at_north["teacher"]
 
     # moving a student between the schools' OUs moves their membership
     mover = next(u for u in active if u.ou == "/Students/2025")

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from hub import districts, schools
 from hub.context import Hub
-from hub.testing import serve
 from plugins.clever.sandbox import CleverSandbox
 from tests.districts.helpers import account_count, connect, emails, make_district, run_doc, sync
-
-
-@pytest.fixture
-def clever() -> CleverSandbox:
-    return CleverSandbox(seed=11, users=160, schools=4)
-
-
-@pytest.fixture
-def clever_url(clever: CleverSandbox) -> Iterator[str]:
-    with serve(clever) as base_url:
-        yield base_url
 
 
 def at(clever: CleverSandbox, school: str) -> set[str]:

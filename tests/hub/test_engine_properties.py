@@ -1,6 +1,8 @@
-"""A property of the engine: whatever sequence of full rosters an integration syncs, the
+"""Properties of the engine: whatever sequence of full rosters an integration syncs, the
 database ends up holding exactly what the last roster implies, other owners' memberships are
-never touched, and syncing the last roster again changes nothing."""
+never touched, and syncing the last roster again changes nothing; and any run followed by its
+undo leaves every account and membership as it was before the run (those the run created
+deactivated, never deleted)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from hub import runs
+from hub import runs, undo
+from hub.actors import Actor
 from hub.context import Hub
 from hub.models import Account, Membership
 from hub.roster import RosterRecord
@@ -59,6 +62,20 @@ def email(tag: str, entry: Entry) -> str:
     if entry.person == PEOPLE + 1:
         return f"{tag}-other@school.example"  # owned by another integration
     return f"{tag}-p{entry.person}.{entry.variant}@school.example"
+
+
+def records(tag: str, snapshot: list[Entry]) -> list[RosterRecord]:
+    """A snapshot as the provider's records."""
+    return [
+        RosterRecord(
+            external_id=f"p{e.person}",
+            email=email(tag, e),
+            first_name=e.first,
+            roles=e.roles,
+            active=e.active,
+        )
+        for e in snapshot
+    ]
 
 
 def hub_roles(roles: frozenset[str]) -> str | None:
@@ -146,20 +163,8 @@ def test_the_last_roster_decides(eng: Hub, history: list[list[Entry]]) -> None:
     integration = connect(eng, roster, school=school)
     before = others(eng, school.id, integration.id)
 
-    def records(snapshot: list[Entry]) -> list[RosterRecord]:
-        return [
-            RosterRecord(
-                external_id=f"p{e.person}",
-                email=email(tag, e),
-                first_name=e.first,
-                roles=e.roles,
-                active=e.active,
-            )
-            for e in snapshot
-        ]
-
     for snapshot in history:
-        roster.people(*records(snapshot))
+        roster.people(*records(tag, snapshot))
         run = runs.submit(
             eng, runs.RunRequest(integration_id=integration.id, force=True), here=True
         ).run
@@ -175,3 +180,73 @@ def test_the_last_roster_decides(eng: Hub, history: list[list[Entry]]) -> None:
     assert writes.statements == []
     changed = {k: v for k, v in again.counts.items() if k not in ("unchanged", "skipped") and v}
     assert changed == {}
+
+
+def state(hub: Hub, school_id: str) -> tuple[dict[int, Any], dict[int, Any]]:
+    """Every account, and every membership at the school, by id (what an undo restores)."""
+    m, a = Membership.__table__, Account.__table__  # type: ignore[attr-defined]
+    with hub.engine.connect() as conn:
+        people = {
+            row[0]: tuple(row[1:])
+            for row in conn.execute(
+                select(a.c.id, a.c.email, a.c.first_name, a.c.last_name, a.c.password_hash)
+            )
+        }
+        members = {
+            row[0]: tuple(row[1:])
+            for row in conn.execute(
+                select(
+                    m.c.id,
+                    m.c.account_id,
+                    m.c.roles,
+                    m.c.status,
+                    m.c.external_id,
+                    m.c.record_hash,
+                    m.c.origin,
+                    m.c.integration_id,
+                    m.c.source,
+                ).where(m.c.school_id == school_id)
+            )
+        }
+    return people, members
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=snapshots, last=st.lists(entries, max_size=PEOPLE + 2, unique_by=lambda e: e.person))
+def test_a_run_then_its_undo_leaves_the_database_as_before(
+    eng: Hub, history: list[list[Entry]], last: list[Entry]
+) -> None:
+    tag = f"u{next(_examples)}"
+    school = create_school(eng, name=f"School {tag}", actor="test")
+    seed_membership(eng, school_id=school.id, email=f"{tag}-sheet@school.example")
+    roster = FakeRoster()
+    integration = connect(eng, roster, school=school)
+
+    def sync(snapshot: list[Entry]) -> Any:
+        roster.people(*records(tag, snapshot))
+        run = runs.submit(
+            eng, runs.RunRequest(integration_id=integration.id, force=True), here=True
+        ).run
+        assert run.status == "succeeded", run.error
+        return run
+
+    for snapshot in history:
+        sync(snapshot)
+    people_before, members_before = state(eng, school.id)
+    run = sync(last)
+    changed = any(v for k, v in run.counts.items() if k not in ("unchanged", "skipped"))
+    if not changed:
+        return
+    undone = undo.undo(eng, run.id, actor=Actor.everywhere("test"), force=True, here=True).run
+    assert undone is not None and undone.status == "succeeded", undone and undone.error
+    people_after, members_after = state(eng, school.id)
+    for account_id, before in people_before.items():
+        assert people_after[account_id] == before
+    for membership_id, before in members_before.items():
+        assert members_after[membership_id] == before
+    for membership_id in members_after.keys() - members_before.keys():
+        assert members_after[membership_id][2] == "deactivated"  # created: deactivated, kept
