@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlmodel import select
 
@@ -23,6 +24,8 @@ from hub.context import Hub
 from hub.errors import UsageError
 from hub.models import District, Integration, Room, RoomFolder, Run, School, Upload
 from hub.tokens import DISTRICT_IT, SCHOOL_ADMIN, SUPPORT
+
+_SchoolRow = TypeVar("_SchoolRow", Upload, Room, RoomFolder)
 
 WRITERS = (DISTRICT_IT,)
 OPERATORS = (DISTRICT_IT, SUPPORT)
@@ -108,6 +111,18 @@ def _unknown(kind: str, ref: str) -> NotVisible:
     return NotVisible(f"unknown {kind} '{ref}'")
 
 
+def _in_visible_school(
+    hub: Hub, principal: Principal, model: type[_SchoolRow], row_id: str, *, kind: str
+) -> _SchoolRow:
+    """A row that belongs to one school, if the principal sees that school; otherwise the
+    same answer as an id that does not exist."""
+    with hub.session() as session:
+        row = session.get(model, row_id)
+    if row is None or not principal.sees_school(row.school_id):
+        raise _unknown(kind=kind, ref=row_id)
+    return row
+
+
 def visible_school(hub: Hub, principal: Principal, school_id: str) -> School:
     with hub.session() as session:
         school = session.get(School, school_id)
@@ -142,11 +157,7 @@ def visible_run(hub: Hub, principal: Principal, run_id: str) -> Run:
 
 
 def visible_upload(hub: Hub, principal: Principal, upload_id: str) -> Upload:
-    with hub.session() as session:
-        upload = session.get(Upload, upload_id)
-    if upload is None or not principal.sees_school(upload.school_id):
-        raise _unknown(kind="upload", ref=upload_id)
-    return upload
+    return _in_visible_school(hub, principal, Upload, upload_id, kind="upload")
 
 
 def visible_change_set(hub: Hub, principal: Principal, ref: str) -> str:
@@ -157,16 +168,8 @@ def visible_change_set(hub: Hub, principal: Principal, ref: str) -> str:
 
 
 def visible_room(hub: Hub, principal: Principal, room_id: str) -> Room:
-    with hub.session() as session:
-        room = session.get(Room, room_id)
-    if room is None or not principal.sees_school(room.school_id):
-        raise _unknown(kind="room", ref=room_id)
-    return room
+    return _in_visible_school(hub, principal, Room, room_id, kind="room")
 
 
 def visible_folder(hub: Hub, principal: Principal, folder_id: str) -> RoomFolder:
-    with hub.session() as session:
-        folder = session.get(RoomFolder, folder_id)
-    if folder is None or not principal.sees_school(folder.school_id):
-        raise _unknown(kind="folder", ref=folder_id)
-    return folder
+    return _in_visible_school(hub, principal, RoomFolder, folder_id, kind="folder")

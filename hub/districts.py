@@ -25,11 +25,11 @@ from hub.models import (
     Integration,
     IntegrationLink,
     Membership,
-    Run,
     School,
     utcnow,
 )
 from hub.provider import Provider, ProviderSettings
+from hub.run_history import refuse_while_active
 
 
 def create_district(hub: Hub, *, name: str, actor: str) -> District:
@@ -204,14 +204,7 @@ def unlink_school(
     deleted) and stay the integration's, so a later re-link reactivates whoever returns."""
     integration = _district_integration(hub, integration_id)
     with hub.transaction() as session:
-        busy = session.exec(
-            select(Run.id).where(
-                Run.integration_id == integration.id, col(Run.active_slot).is_not(None)
-            )
-        ).first()
-        if busy:
-            msg = f"integration '{integration.id}' has run '{busy}' queued or running; try again when it ends"
-            raise UsageError(msg)
+        refuse_while_active(session, integration.id)
         row = session.exec(
             select(IntegrationLink).where(
                 IntegrationLink.integration_id == integration.id,

@@ -32,6 +32,7 @@ from hub.models import (
     utcnow,
 )
 from hub.provider import Provider
+from hub.run_history import refuse_while_active
 from hub.schedule import DEFAULT_SCHEDULE, normalize_schedule
 from hub.schema import IntegrationOut
 from hub.schools import get_school
@@ -287,14 +288,7 @@ def delete_integration(hub: Hub, integration_id: str, *, actor: str) -> None:
     (their memberships keep their source but no longer have an owner that syncs them)."""
     integration = get_integration(hub, integration_id)
     with hub.transaction() as session:
-        busy = session.exec(
-            select(Run.id).where(
-                Run.integration_id == integration.id, col(Run.active_slot).is_not(None)
-            )
-        ).first()
-        if busy:
-            msg = f"integration '{integration.id}' has run '{busy}' queued or running; try again when it ends"
-            raise UsageError(msg)
+        refuse_while_active(session, integration.id)
         run_ids = select(Run.id).where(Run.integration_id == integration.id)
         session.execute(delete(RunIssue).where(col(RunIssue.run_id).in_(run_ids)))
         session.execute(delete(Run).where(col(Run.integration_id) == integration.id))

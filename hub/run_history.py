@@ -8,10 +8,24 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from hub.context import Hub
+from hub.errors import UsageError
 from hub.models import Integration, IntegrationLink, Run
+
+
+def refuse_while_active(session: Session, integration_id: str) -> None:
+    """Refuse a change to an integration while one of its runs is queued or running (the run
+    would write under the old shape); the caller's transaction holds the check and the change."""
+    busy = session.scalars(
+        select(col(Run.id)).where(
+            col(Run.integration_id) == integration_id, col(Run.active_slot).is_not(None)
+        )
+    ).first()
+    if busy:
+        msg = f"integration '{integration_id}' has run '{busy}' queued or running; try again when it ends"
+        raise UsageError(msg)
 
 
 def _light() -> Any:
