@@ -26,7 +26,7 @@ MODULES = (
     "staff",
 )
 """Every command module; each registers its commands on the root app when imported."""
-ON_THEIR_OWN = {"rooms": "rooms"}
+ON_THEIR_OWN = {"rooms": "rooms", "import": "accounts"}
 """Commands whose module needs no other (the rest share helpers across modules)."""
 
 

@@ -23,9 +23,10 @@ from hub.context import Hub
 from hub.engine.changes import Recording, recorded
 from hub.errors import HubError
 from hub.formats import FileCheck, UploadPerson
+from hub.memory import collector_paused
 from hub.models import CSV, School, Upload, utcnow
 from hub.uploads.password_work import Passwords
-from hub.uploads.planner import Plan, involved, make_plan
+from hub.uploads.planner import Plan, involved, make_plan, origin
 from hub.uploads.progress import Report, current
 from hub.uploads.records import (
     APPLIED,
@@ -57,9 +58,10 @@ def plan_in(
 ) -> Plan:
     """Read what exists, do the password work the plan needs, and return the complete plan."""
     school, school_ids, actor = target.school, target.school_ids, target.actor
-    snapshot = load(session, people, involved(school, people, school_ids), actor)
     now = utcnow()
-    plan = make_plan(people, snapshot, school, school_ids, passwords, now, actor)
+    with collector_paused():  # 100,000s of rows of tuples, none of them cyclic
+        snapshot = load(session, people, involved(school, people, school_ids), actor)
+        plan = make_plan(people, snapshot, school, school_ids, passwords, now, actor)
     if plan.jobs:
         total, waiting = len(people), len(plan.jobs)
         if report:
@@ -67,13 +69,14 @@ def plan_in(
         passwords.run(
             plan.jobs, (lambda done: report(total - waiting + done, total)) if report else None
         )
-        plan = make_plan(people, snapshot, school, school_ids, passwords, now, actor)
+        with collector_paused():
+            plan = make_plan(people, snapshot, school, school_ids, passwords, now, actor)
     return plan
 
 
 def count_only(hub: Hub, target: Target, check: FileCheck) -> Plan:
     """The plan of a dry run or preview: counts and warnings; nothing generated or hashed."""
-    with hub.session() as session:
+    with hub.session() as session, collector_paused():
         return plan_in(session, check.persons(), target, Passwords(hashing=False))
 
 
@@ -205,13 +208,13 @@ def _statements(session: Session, plan: Plan, now: datetime, log: Recording) -> 
                     stamp,
                     integration_id=None,
                     source=CSV,
-                    origin=origin,
+                    origin=origin(person, roles),
                 )
-                for email, aid, sid, roles, origin in plan.new_memberships
+                for email, aid, sid, roles, person in plan.new_memberships
             ],
         )
         by_school: dict[str, list[int]] = {}
-        for email, aid, sid, _roles, _origin in plan.new_memberships:
+        for email, aid, sid, _roles, _person in plan.new_memberships:
             by_school.setdefault(sid, []).append(ids[email] if aid is None else aid)
         for sid, account_ids in by_school.items():
             log.created(sid, account_ids)
@@ -226,5 +229,14 @@ def _statements(session: Session, plan: Plan, now: datetime, log: Recording) -> 
                 origin=bindparam("b_origin"),
                 updated_at=bindparam("b_at"),
             ),
-            plan.membership_updates,
+            [
+                {
+                    "b_id": u["b_id"],
+                    "b_roles": u["b_roles"],
+                    "b_status": u["b_status"],
+                    "b_origin": origin(u["person"], u["b_roles"]),
+                    "b_at": u["b_at"],
+                }
+                for u in plan.membership_updates
+            ],
         )

@@ -40,11 +40,16 @@ class Plan:
     """Password work still to do: run it (:class:`Passwords`), then plan again."""
     new_accounts: list[tuple[str, str, str, str | None]] = field(default_factory=list)
     """(email, first name, last name, password hash)"""
-    new_memberships: list[tuple[str, int | None, str, str, str]] = field(default_factory=list)
-    """(email, account id or None when the account is new too, school id, roles, origin)"""
+    new_memberships: list[tuple[str, int | None, str, str, UploadPerson]] = field(
+        default_factory=list
+    )
+    """(email, account id or None when the account is new too, school id, roles, the row);
+    the row's :func:`origin` is made only when the plan is written (a dry run never needs it)"""
     name_updates: list[dict[str, Any]] = field(default_factory=list)
     password_updates: list[dict[str, Any]] = field(default_factory=list)
     membership_updates: list[dict[str, Any]] = field(default_factory=list)
+    """``b_id``, ``b_roles``, ``b_status``, ``b_at`` and ``person`` (the row: its origin is made
+    when the plan is written)"""
     credentials: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     change_set: str | None = None
     """The upload's id: what the write changes is recorded under it (explain, undo)."""
@@ -77,16 +82,19 @@ def make_plan(
     hashing (a dry run, a preview) a new account needs no password work at all."""
     plan = Plan()
     names_by_id = {sid: name for name, sid in school_ids.items()}
+    here_id = school.id  # read once: an ORM attribute costs a call per row
+    only_here = [here_id]
+    find = snapshot.accounts.get
     for person in people:
         email = person.email
         roles = stored_roles(person.role)
-        why = origin(person, roles)
-        targets = [
-            school.id,
-            *(school_ids[n] for n in person.schools if school_ids[n] != school.id),
-        ]
-        account = snapshot.accounts.get(email)
-        here = snapshot.memberships.get((account.id, school.id)) if account else None
+        targets = (
+            [here_id, *(school_ids[n] for n in person.schools if school_ids[n] != here_id)]
+            if person.schools
+            else only_here
+        )
+        account = find(email)
+        here = snapshot.memberships.get((account.id, here_id)) if account else None
         if here is not None and here.integration_id is not None:
             message = f"{email} is managed by the {here.source} integration at {school.name}; left as it is"
             plan.warnings.append(FileIssue(person.sheet, person.row, EMAIL, message))
@@ -94,7 +102,7 @@ def make_plan(
             continue
 
         if account is None:
-            _new_account(plan, person, targets, roles, why, passwords)
+            _new_account(plan, person, targets, roles, passwords)
             continue
 
         changed = False
@@ -128,7 +136,7 @@ def make_plan(
         for sid in targets:
             member = snapshot.memberships.get((account.id, sid))
             if member is None:
-                plan.new_memberships.append((email, account.id, sid, roles, why))
+                plan.new_memberships.append((email, account.id, sid, roles, person))
                 changed = changed or sid != school.id
             elif member.integration_id is not None:
                 message = f"{email} is managed by the {member.source} integration at {names_by_id[sid]}; that membership was left as it is"
@@ -141,8 +149,8 @@ def make_plan(
                         "b_id": member.id,
                         "b_roles": roles,
                         "b_status": ACTIVE,
-                        "b_origin": why,
                         "b_at": now,
+                        "person": person,
                     }
                 )
                 changed = True
@@ -158,7 +166,6 @@ def _new_account(
     person: UploadPerson,
     targets: list[str],
     roles: str,
-    why: str,
     passwords: Passwords,
 ) -> None:
     email = person.email
@@ -167,7 +174,7 @@ def _new_account(
     if generated:
         plan.counts["passwords_generated"] += 1
     for sid in targets:
-        plan.new_memberships.append((email, None, sid, roles, why))
+        plan.new_memberships.append((email, None, sid, roles, person))
     if not passwords.hashing:  # counted, never generated nor hashed
         plan.new_accounts.append((email, person.first_name, person.last_name, None))
         return

@@ -43,6 +43,8 @@ def load(
 ) -> Snapshot:
     snapshot = Snapshot()
     a, m = account_table, membership_table
+    if session.execute(select(a.c.id).limit(1)).first() is None:
+        return snapshot  # a first upload into an empty hub: nobody to look up
     emails = [person.email for person in people]
     query = select(a.c.id, a.c.email, a.c.first_name, a.c.last_name, a.c.password_hash).where(
         a.c.email.in_(bindparam("emails", expanding=True))

@@ -13,16 +13,20 @@ same confined parse, for the hub's ``rosterhub_read_tables`` hook (the rooms imp
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from hub import hookimpl
-from hub.formats import UploadFormat
-from hub.provider import Provider
-from hub.tables import Tables
-from plugins.csv.provider import CsvProvider
-from plugins.csv.tables import read_tables
-from plugins.csv.upload_format import SpreadsheetFormat
+
+if TYPE_CHECKING:
+    from hub.formats import UploadFormat
+    from hub.provider import Provider
+    from hub.tables import Tables
+
+# The hooks import what they return when called, not with this package: the parse child's
+# forkserver imports the reader and the rules (``plugins.csv.*``), and so this package, and
+# it needs neither the provider contract (pydantic) nor the table reader.
 
 __all__ = [
-    "CsvProvider",
     "rosterhub_read_tables",
     "rosterhub_register_providers",
     "rosterhub_register_upload_formats",
@@ -31,11 +35,15 @@ __all__ = [
 
 @hookimpl
 def rosterhub_register_providers() -> list[type[Provider]]:
+    from plugins.csv.provider import CsvProvider
+
     return [CsvProvider]
 
 
 @hookimpl
 def rosterhub_register_upload_formats() -> list[UploadFormat]:
+    from plugins.csv.upload_format import SpreadsheetFormat
+
     return [SpreadsheetFormat()]
 
 
@@ -43,4 +51,16 @@ def rosterhub_register_upload_formats() -> list[UploadFormat]:
 def rosterhub_read_tables(content: bytes, filename: str) -> Tables:
     """Any spreadsheet as text tables, through the same guards and parse child as uploads
     (:mod:`plugins.csv.tables` loads no pandas)."""
+    from plugins.csv.tables import read_tables
+
     return read_tables(content, filename=filename)
+
+
+def __getattr__(name: str) -> object:
+    """``from plugins.csv import CsvProvider`` still works, importing it on first use."""
+    if name == "CsvProvider":
+        from plugins.csv.provider import CsvProvider
+
+        return CsvProvider
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # What the forkserver imports once, so that every child starts with it loaded.
-PRELOAD = ["plugins.csv.reader"]
+PRELOAD = ["plugins.csv.reader", "plugins.csv.validate"]
 # After the result is in, how long a child may take to exit before it is killed.
 EXIT_GRACE = 5.0
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pandas as pd
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
@@ -39,7 +38,7 @@ from plugins.csv.sniff import (
     delimiter,
     detect_kind,
     load_source,
-    parse_confined,
+    source_name,
 )
 from plugins.csv.table import Sheet, Workbook, add_table
 
@@ -52,29 +51,21 @@ __all__ = [
     "UnreadableFile",
     "Workbook",
     "detect_kind",
+    "check_rows",
     "load_source",
-    "read_workbook",
+    "parse",
     "source_name",
 ]
 
 
-def source_name(source: str | Path | bytes, filename: str | None = None) -> str:
-    """The name a file goes by in messages (and as the "sheet" of a .csv)."""
-    if filename:
-        return Path(filename).name or "upload"
-    return "upload" if isinstance(source, bytes) else Path(source).name
-
-
-def read_workbook(content: bytes, *, filename: str) -> Workbook:
-    """Read every accounts table in ``content``. Raises :class:`UnreadableFile` when the file
-    is not a spreadsheet, too big, reaches too far, cannot be parsed within the ceilings, or
-    has no table of accounts at all."""
-    book: Workbook = parse_confined(parse, content, filename=filename)
+def check_rows(book: Workbook, max_rows: int) -> int:
+    """How many account rows ``book`` has; :class:`UnreadableFile` when that is over
+    ``max_rows`` (the parent's :data:`hub.limits.MAX_ROWS`)."""
     rows = sum(len(sheet.data) for sheet in book.sheets)
-    if rows > limits.MAX_ROWS:
-        msg = f"the file has {rows:,} rows of accounts; at most {limits.MAX_ROWS:,} can be imported at once, so split it into smaller files"
+    if rows > max_rows:
+        msg = f"the file has {rows:,} rows of accounts; at most {max_rows:,} can be imported at once, so split it into smaller files"
         raise UnreadableFile(msg)
-    return book
+    return rows
 
 
 # -- parsing (in the child) ------------------------------------------------------------------

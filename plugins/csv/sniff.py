@@ -48,6 +48,13 @@ class UnreadableFile(HubError):
     """The upload cannot be read as an accounts spreadsheet at all; the message says why."""
 
 
+def source_name(source: str | Path | bytes, filename: str | None = None) -> str:
+    """The name a file goes by in messages (and as the "sheet" of a .csv)."""
+    if filename:
+        return Path(filename).name or "upload"
+    return "upload" if isinstance(source, bytes) else Path(source).name
+
+
 def load_source(source: str | Path | bytes) -> bytes:
     """The file's bytes; a file on disk over the size limit is not read at all."""
     if isinstance(source, bytes):

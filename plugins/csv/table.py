@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 from pandas.api.types import infer_dtype
@@ -61,46 +60,6 @@ class Sheet:
     role_sheet: str | None
     header_row: int
     data: pd.DataFrame
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled compactly (the parse child sends sheets to its parent): each column as one
-        joined string, not 100,000 small ones; about ten times faster both ways."""
-        columns = {name: _joined(self.data[name].tolist()) for name in self.data.columns}
-        return (
-            _unpickle_sheet,
-            (self.name, self.role_sheet, self.header_row, self.data.index.to_numpy(), columns),
-        )
-
-
-def _joined(values: list[Any]) -> str | list[Any]:
-    """The values as one string, or as they are when one of them is not text or holds the
-    separator."""
-    try:
-        joined = _JOIN.join(values)
-    except TypeError:
-        return values
-    return joined if joined.count(_JOIN) == max(len(values) - 1, 0) else values
-
-
-def _unpickle_sheet(
-    name: str,
-    role_sheet: str | None,
-    header_row: int,
-    index: Any,
-    columns: dict[str, str | list[Any]],
-) -> Sheet:
-    data = pd.DataFrame(
-        {
-            column: pd.Series(
-                (values.split(_JOIN) if len(index) else []) if isinstance(values, str) else values,
-                index=index,
-                dtype=object,
-            )
-            for column, values in columns.items()
-        },
-        index=index,
-    )
-    return Sheet(name=name, role_sheet=role_sheet, header_row=header_row, data=data)
 
 
 @dataclass

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from hub.formats import sample_file
 from plugins.csv import confined
-
-if TYPE_CHECKING:
-    from plugins.csv.validate import Validation
+from plugins.csv.sniff import source_name
+from plugins.csv.validation import Validation, validate_file
 
 SAMPLE = "demo-accounts.xlsx"
 
@@ -26,20 +24,15 @@ class SpreadsheetFormat:
 
     name = "spreadsheet"
 
-    # The reader, the rules and the template are imported on first use, not with this module:
-    # they load pandas, and ``warm_up`` must start the parse child before that import, so the
-    # two overlap (what ``rosterhub import`` does first).
+    # Reading and the rules run in the parse child (:mod:`plugins.csv.validation`), so this
+    # process never loads pandas; the template is imported on first use.
 
     def validate(
         self, content: bytes, *, filename: str, schools: Iterable[str], only_these: bool
     ) -> Validation:
-        from plugins.csv.validate import validate_file
-
         return validate_file(content, filename=filename, schools=schools, only_these=only_these)
 
     def label(self, content: bytes, filename: str) -> str:
-        from plugins.csv.reader import source_name
-
         return source_name(content, filename)
 
     def template(self) -> bytes:

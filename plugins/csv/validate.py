@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
-from hub.formats import UploadPerson
 from hub.issues import FileIssue
 from hub.passwords import password_problem
 from hub.text import CONTROL, control_problem, has_control
@@ -35,28 +32,11 @@ from plugins.csv.layout import (
     SHEETS,
     sheet_for_role,
 )
-from plugins.csv.reader import (
-    UnreadableFile,
-    Workbook,
-    load_source,
-    read_workbook,
-    source_name,
-)
+from plugins.csv.reader import Workbook, check_rows, parse
+from plugins.csv.sniff import Bounds
+from plugins.csv.validation import MAX_LISTED, People, Validation, validate_file
 
 NAME_MAX = 200  # Account.first_name / last_name
-# Listing 50,000 identical mistakes helps nobody; the first ones show the pattern.
-MAX_LISTED = 1000
-
-PEOPLE_COLUMNS = (
-    "sheet",
-    "row",
-    "email",
-    "first_name",
-    "last_name",
-    "password",
-    "role_sheet",
-    "schools",
-)
 
 # A conservative subset of what email-validator accepts (plain ASCII dot-atom local part of at
 # most 64 characters, LDH domain labels with an alphabetic top-level one, at most 254 in all,
@@ -75,50 +55,30 @@ _COLUMN_ORDER = {name: i for i, name in enumerate((*COLUMNS, ROLE))}
 _Found = list[tuple[tuple[int, int, int], FileIssue]]
 
 
-@dataclass
-class Validation:
-    """What validation found. ``people`` has one row per account row in the file
-    (:data:`PEOPLE_COLUMNS`; ``email`` lower-cased, ``password`` "" when blank, ``schools`` a
-    tuple of further school names); only meaningful when there are no errors."""
-
-    people: pd.DataFrame
-    errors: list[FileIssue] = field(default_factory=list)
-    warnings: list[FileIssue] = field(default_factory=list)
-    kind: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def persons(self) -> list[UploadPerson]:
-        columns = [self.people[name].tolist() for name in PEOPLE_COLUMNS]
-        columns[PEOPLE_COLUMNS.index("role_sheet")] = [
-            SHEETS[sheet] for sheet in columns[PEOPLE_COLUMNS.index("role_sheet")]
-        ]
-        return list(map(UploadPerson._make, zip(*columns, strict=True)))
+__all__ = ["Validation", "plain_emails", "read_and_validate", "validate_file", "validate_workbook"]
 
 
-def validate_file(
-    source: str | Path | bytes,
+def read_and_validate(
+    content: bytes,
+    kind: str,
+    filename: str,
+    bounds: Bounds,
     *,
-    filename: str | None = None,
-    schools: Iterable[str] | None = None,
-    only_these: bool = False,
+    schools: Iterable[str] | None,
+    only_these: bool,
+    max_rows: int,
+    max_listed: int = MAX_LISTED,
 ) -> Validation:
-    """Read and validate an accounts file (path or bytes).
-
-    ``schools``: the names of the schools that exist; ``Additional Schools`` entries are
-    resolved against them (exact name first, then ignoring case). None skips that check.
-    ``only_these``: ``schools`` are just the schools the uploader may add accounts to (a school
-    admin's own), and naming any other is one error that reads the same whether or not such a
-    school exists.
-    """
-    label = source_name(source, filename)
-    try:
-        book = read_workbook(load_source(source), filename=label)
-    except UnreadableFile as exc:
-        return Validation(people=_no_people(), errors=[FileIssue(label, 0, None, str(exc))])
-    return validate_workbook(book, filename=label, schools=schools, only_these=only_these)
+    """Read the file and check every rule: what the parse child runs for
+    :func:`plugins.csv.validation.validate_file`. ``max_rows`` and ``max_listed``: the
+    parent's limits (the child's own module state may differ)."""
+    book = parse(content, kind, filename, bounds)
+    rows = check_rows(book, max_rows)
+    checked = validate_workbook(
+        book, filename=filename, schools=schools, only_these=only_these, max_listed=max_listed
+    )
+    checked.rows = rows
+    return checked
 
 
 def validate_workbook(
@@ -127,6 +87,7 @@ def validate_workbook(
     filename: str,
     schools: Iterable[str] | None = None,
     only_these: bool = False,
+    max_listed: int = MAX_LISTED,
 ) -> Validation:
     errors: _Found = []
     frames: list[pd.DataFrame] = []
@@ -160,13 +121,11 @@ def validate_workbook(
             sheets = ", ".join(s.name for s in book.sheets)
             message = f"no accounts to import: there are no rows under the header ({sheets})"
             return Validation(
-                people=_no_people(),
                 errors=[FileIssue(filename, 0, None, message)],
                 warnings=book.warnings,
                 kind=book.kind,
             )
         return Validation(
-            people=_no_people(),
             errors=list(book.errors),
             warnings=list(book.warnings),
             kind=book.kind,
@@ -184,24 +143,25 @@ def validate_workbook(
     school_lists = _check_schools(rows, schools, errors, unusable, only_these=only_these)
     _check_duplicates(rows, email, errors)
 
-    people = pd.DataFrame(
-        {
-            "sheet": rows["sheet"],
-            "row": rows["row"],
-            "email": email,
-            "first_name": rows["first_name"],
-            "last_name": rows["last_name"],
-            "password": rows["password"],
-            "role_sheet": rows["role_sheet"],
-            "schools": school_lists,
-        },
-        columns=list(PEOPLE_COLUMNS),
+    people = People(
+        [
+            rows["sheet"].tolist(),
+            rows["row"].tolist(),
+            email.tolist(),
+            rows["first_name"].tolist(),
+            rows["last_name"].tolist(),
+            rows["password"].tolist(),
+            [SHEETS.get(sheet, "") for sheet in rows["role_sheet"].tolist()],
+            school_lists.tolist(),
+        ]
     )
     errors.sort(key=lambda item: item[0])
     return Validation(
         people=people,
-        errors=_capped([*book.errors, *(issue for _, issue in errors)], "errors", filename),
-        warnings=_capped(list(book.warnings), "warnings", filename),
+        errors=_capped(
+            [*book.errors, *(issue for _, issue in errors)], "errors", filename, max_listed
+        ),
+        warnings=_capped(list(book.warnings), "warnings", filename, max_listed),
         kind=book.kind,
     )
 
@@ -419,15 +379,11 @@ def _add(
     errors.append((key, FileIssue(str(rows.at[index, "sheet"]), row, column, message)))
 
 
-def _capped(issues: list[FileIssue], what: str, filename: str) -> list[FileIssue]:
-    if len(issues) <= MAX_LISTED:
+def _capped(issues: list[FileIssue], what: str, filename: str, most: int) -> list[FileIssue]:
+    if len(issues) <= most:
         return issues
-    more = len(issues) - MAX_LISTED
+    more = len(issues) - most
     return [
-        *issues[:MAX_LISTED],
+        *issues[:most],
         FileIssue(filename, 0, None, f"… and {more:,} more {what} like the ones above"),
     ]
-
-
-def _no_people() -> pd.DataFrame:
-    return pd.DataFrame(columns=list(PEOPLE_COLUMNS))

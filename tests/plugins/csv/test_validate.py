@@ -7,7 +7,7 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plugins.csv import validate
+from plugins.csv import validation
 from plugins.csv.validate import plain_emails, validate_file
 from tests.plugins.csv.files import CSV_HEADER, HEADER, csv_bytes, xlsx, xlsx_with_escapes
 
@@ -186,7 +186,7 @@ def test_no_data_rows() -> None:
 
 
 def test_errors_are_listed_in_reading_order_and_capped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(validate, "MAX_LISTED", 5)
+    monkeypatch.setattr(validation, "MAX_LISTED", 5)  # the parent's limit, given to the child
     rows = [HEADER] + [[f"bad{i}", "", "L", "", ""] for i in range(4)]
     result = check({"Student": rows})
     assert len(result.errors) == 6
