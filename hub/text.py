@@ -11,9 +11,7 @@ is half-written; messages show the offending character escaped, never raw.
 from __future__ import annotations
 
 import re
-from typing import Annotated
-
-from pydantic import AfterValidator
+from typing import TYPE_CHECKING, Annotated, Any
 
 CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 """A character class (regex) of the refused characters; pandas' ``str.contains`` takes it too."""
@@ -48,5 +46,19 @@ def _plain(value: str) -> str:
     return value
 
 
-PlainText = Annotated[str, AfterValidator(_plain)]
-"""A request-model string field that refuses control characters (422 naming the field)."""
+if TYPE_CHECKING:
+    from pydantic import AfterValidator
+
+    PlainText = Annotated[str, AfterValidator(_plain)]
+    """A request-model string field that refuses control characters (422 naming the field)."""
+
+
+def __getattr__(name: str) -> Any:
+    # ``PlainText`` is made on first use: the spreadsheet parse child uses the rule above but
+    # never a request model, and need not import pydantic for it.
+    if name == "PlainText":
+        from pydantic import AfterValidator
+
+        return Annotated[str, AfterValidator(_plain)]
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
