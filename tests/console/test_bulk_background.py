@@ -4,31 +4,16 @@ that confirmed it, once; a second Confirm applies nothing more."""
 
 from __future__ import annotations
 
-import re
 import time
 
-import pytest
 from sqlalchemy import func, select
 
 from hub.models import Account
-from hub.uploads import background, password_work
 from tests.console.conftest import Console, csrf_of, sign_in
-from tests.console.test_pages import _xlsx
+from tests.console.test_pages import preview
+from tests.uploads.test_background import slow_hashing
 
-
-@pytest.fixture
-def slow_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each hash takes a few milliseconds more, so applying 30 rows outlasts a 0 s wait."""
-    light = password_work.hash_password
-
-    def slow(password: str) -> str:
-        time.sleep(0.03)
-        return light(password)
-
-    monkeypatch.setattr(password_work, "hash_password", slow)
-    monkeypatch.setattr(password_work, "hash_generated_password", slow)
-    monkeypatch.setattr(background, "WAIT_SECONDS", 0.0)
-    monkeypatch.setattr(background, "BEAT_SECONDS", 0.05)
+__all__ = ["slow_hashing"]
 
 
 def _accounts(console: Console) -> int:
@@ -43,14 +28,8 @@ def test_confirm_applies_in_the_background_and_the_page_follows_it(
     client = c.client()
     sign_in(client, *c.admin_a)
     token = csrf_of(client)
-    rows = [[f"kid{n}@ada.example.org", "Kid", str(n), ""] for n in range(30)]
-    good = client.post(
-        "/console/accounts/uploads",
-        data={"csrf_token": token},
-        files={"file": ("students.xlsx", _xlsx(rows), "application/octet-stream")},
-    )
-    assert good.status_code == 200 and "Check before applying" in good.text
-    (upload_id,) = set(re.findall(r"/accounts/uploads/(upl_[a-z0-9]+)/confirm", good.text))
+    rows = [[f"kid{n}@ada.example.org", "Kid", str(n), ""] for n in range(120)]
+    upload_id = preview(client, token, rows)
     before = _accounts(c)
 
     confirmed = client.post(
@@ -63,7 +42,7 @@ def test_confirm_applies_in_the_background_and_the_page_follows_it(
     page = client.get(confirmed.headers["location"])
     assert page.status_code == 200 and "Applying" in page.text
     assert '<meta http-equiv="refresh"' in page.text and "<progress" in page.text
-    assert "of 30 accounts ready" in page.text
+    assert "of 120 accounts ready" in page.text
     # Confirming again while it applies starts nothing more.
     again = client.post(
         f"/console/accounts/uploads/{upload_id}/confirm", data={"csrf_token": token}
@@ -76,9 +55,9 @@ def test_confirm_applies_in_the_background_and_the_page_follows_it(
         assert "could not be applied" not in page.text
         time.sleep(0.1)
         page = client.get(f"/console/accounts/uploads/{upload_id}")
-    assert "30 new" in page.text and "Download passwords" in page.text
+    assert "120 new" in page.text and "Download passwords" in page.text
     assert 'http-equiv="refresh"' not in page.text
-    assert _accounts(c) == before + 30
+    assert _accounts(c) == before + 120
 
     # Someone else at the school sees how it went, never the passwords.
     colleague = c.client()
@@ -92,9 +71,9 @@ def test_confirm_applies_in_the_background_and_the_page_follows_it(
     assert stranger.get(f"/console/accounts/uploads/{upload_id}").status_code == 404
 
     download = client.get(f"/console/accounts/uploads/{upload_id}/passwords")
-    assert download.status_code == 200 and download.text.count("@ada.example.org") == 30
+    assert download.status_code == 200 and download.text.count("@ada.example.org") == 120
     assert client.get(f"/console/accounts/uploads/{upload_id}/passwords").status_code == 404
-    assert _accounts(c) == before + 30  # applied once
+    assert _accounts(c) == before + 120  # applied once
 
 
 def test_confirm_needs_the_csrf_token(console: Console) -> None:
@@ -102,18 +81,7 @@ def test_confirm_needs_the_csrf_token(console: Console) -> None:
     client = c.client()
     sign_in(client, *c.admin_a)
     token = csrf_of(client)
-    good = client.post(
-        "/console/accounts/uploads",
-        data={"csrf_token": token},
-        files={
-            "file": (
-                "students.xlsx",
-                _xlsx([["ann@ada.example.org", "Ann", "A", ""]]),
-                "application/octet-stream",
-            )
-        },
-    )
-    (upload_id,) = set(re.findall(r"/accounts/uploads/(upl_[a-z0-9]+)/confirm", good.text))
+    upload_id = preview(client, token, [["ann@ada.example.org", "Ann", "A", ""]])
     before = _accounts(c)
     refused = client.post(f"/console/accounts/uploads/{upload_id}/confirm", data={})
     assert refused.status_code in (400, 403)
