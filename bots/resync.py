@@ -149,9 +149,11 @@ def _post_progress(
     for target in (channel, None):
         try:
             where = target or open_dm(client, user)
-            thread = {"thread_ts": thread_ts} if target and thread_ts else {}
             response = client.chat_postMessage(
-                channel=where, text=text, blocks=blocks.sections(text), **thread
+                channel=where,
+                text=text,
+                blocks=blocks.sections(text),
+                thread_ts=thread_ts if target else None,
             )
             return str(response["channel"]), str(response["ts"])
         except (*SLACK_FAILURES, HubError) as exc:
