@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
@@ -62,6 +61,10 @@ def list_accounts(
 
 
 def check_email(value: str) -> str:
+    # Imported here: every command that loads this module would otherwise load the email
+    # grammar, and only adding an account by hand needs it.
+    from email_validator import EmailNotValidError, validate_email
+
     email = normalize_email(value) or ""
     try:
         validate_email(email, check_deliverability=False)

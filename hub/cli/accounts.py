@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from hub import accounts, schools
 from hub.actors import Actor
@@ -21,6 +19,9 @@ from hub.context import Hub
 from hub.models import School
 from hub.uploads import credentials_csv, process_upload, upload_format
 from hub.uploads.progress import Report
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 accounts_app = group("accounts", "List a school's accounts and add one by hand.")
 
@@ -168,6 +169,14 @@ def upload_progress(*, enabled: bool) -> Iterator[Report | None]:
     if not enabled:
         yield None
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     bar = Progress(
         TextColumn("applying"),
         BarColumn(),
