@@ -9,19 +9,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hub import accounts, schools
 from hub.actors import Actor
 from hub.cli.app import app, group
 from hub.cli.credentials import CredentialsFile
 from hub.cli.output import REJECTED, JsonFlag, emit, stderr_console, table
 from hub.cli.runtime import actor, cli_hub, read_upload
-from hub.context import Hub
-from hub.models import School
-from hub.uploads import credentials_csv, process_upload, upload_format
-from hub.uploads.progress import Report
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from hub.context import Hub
+    from hub.models import School
+    from hub.uploads.progress import Report
+
+# The services (and with them the database layer) are imported inside the commands, so that
+# ``rosterhub import`` starts the parse child before importing them (:func:`cli_hub`).
 
 accounts_app = group("accounts", "List a school's accounts and add one by hand.")
 
@@ -69,6 +71,8 @@ def list_(
 ) -> None:
     """List a school's accounts (active ones unless --all)."""
     with cli_hub() as hub:
+        from hub import accounts, schools
+
         target = schools.resolve_school(hub, school)
         docs = accounts.list_accounts(
             hub,
@@ -99,6 +103,8 @@ def add(
 ) -> None:
     """Add one account by hand (source manual); a new person gets a generated password."""
     with cli_hub() as hub:
+        from hub import accounts, schools
+
         target = schools.resolve_school(hub, school)
         with CredentialsFile.reserve(school_name=target.name, path=credentials) as sheet:
             account, password = accounts.add_manual_account(
@@ -125,6 +131,8 @@ def add(
 
 def _one_credential(account: dict[str, Any], password: str) -> bytes:
     """The same file layout an upload's credentials file has (one row here)."""
+    from hub.uploads import credentials_csv
+
     roles = account["roles"]
     role = next((r for r in ("admin", "teacher", "student") if r in roles), ",".join(roles))
     return credentials_csv(
@@ -209,6 +217,8 @@ def import_spreadsheet(
     """Process an accounts spreadsheet; the upload result, with any generated passwords written
     to a credentials file reserved beforehand (``credentials``, or a default name in
     ``directory``) and its path as ``credentials_file``. A dry run reserves no file."""
+    from hub.uploads import process_upload
+
     with ExitStack() as stack:
         sheet = (
             None
@@ -248,8 +258,9 @@ def import_(
     json_mode: JsonFlag = False,
 ) -> None:
     """Import an accounts spreadsheet into a school (adds and updates, never deactivates)."""
-    with cli_hub() as hub:
-        upload_format(hub).warm_up()  # the parser's child process boots while this one reads
+    with cli_hub(warm_reader=True) as hub:  # the parse child boots while this one imports
+        from hub import schools
+
         content = read_upload(file)
         target = schools.resolve_school(hub, school)
         with upload_progress(enabled=not dry_run) as report:

@@ -7,14 +7,16 @@ import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pluggy
 
 from hub import limits
-from hub.config import get_settings
-from hub.context import Hub, open_hub
 from hub.errors import UsageError
 from hub.plugins import Registry, default_plugin_manager
+
+if TYPE_CHECKING:
+    from hub.context import Hub
 
 
 def plugin_manager() -> pluggy.PluginManager:
@@ -29,13 +31,24 @@ def registry() -> Registry:
 
 
 @contextmanager
-def cli_hub() -> Iterator[Hub]:
+def cli_hub(*, warm_reader: bool = False) -> Iterator[Hub]:
     """The hub for one command, from the environment; its connections close afterwards.
+
+    ``warm_reader``: the command reads a spreadsheet, so the upload format's parse child is
+    started first (:meth:`hub.formats.UploadFormat.warm_up`), as soon as the plugins are
+    loaded: it boots while this process imports the database layer (which is why that import
+    is here, not at the top of the module).
 
     What exists once the hub is open (every module, model and plugin) lives as long as the
     command: it is moved out of the cycle collector's reach (``gc.freeze``), so the collections
     a large upload's rows set off, and the one at exit, do not walk it all again each time."""
-    hub = open_hub(get_settings(), pm=plugin_manager())
+    pm = plugin_manager()
+    if warm_reader:
+        Registry(pm).upload_format().warm_up()
+    from hub.config import get_settings
+    from hub.context import open_hub
+
+    hub = open_hub(get_settings(), pm=pm)
     gc.freeze()
     try:
         yield hub
