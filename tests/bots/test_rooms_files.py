@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+from hub.accounts import add_manual_account
 from hub.rooms import queries
 from hub.rooms.template import template_bytes
 from tests.bots.conftest import ADMIN, ADMIN_DM, SUPPORT, District, Slack
@@ -81,3 +82,27 @@ def test_the_rooms_template_in_slack(slack: Slack, district: District) -> None:
     shared = slack.fake.wait_for(lambda: slack.fake.shared_files(ADMIN_DM), what="the template")
     assert shared[0]["filename"] == "rosterhub-rooms-template.xlsx"
     assert shared[0]["content"] == template_bytes()
+
+
+def test_an_admin_of_several_schools_picks_the_school_for_the_rooms(
+    slack: Slack, district: District
+) -> None:
+    add_manual_account(
+        slack.hub,
+        school_id=district.jefferson,
+        email="principal@lincoln.example.org",
+        first_name="Pat",
+        last_name="Principal",
+        roles=["admin"],
+        actor="test",
+    )
+    slack.say(ADMIN, ADMIN_DM, "import rooms")
+    _wait_text(slack, "Which school is this for?")
+    slack.press(ADMIN, ADMIN_DM, "Jefferson Middle")
+    _wait_text(slack, "OK, Jefferson Middle. Send the rooms spreadsheet here")
+    slack.share(ADMIN, ADMIN_DM, rooms_file("FJEFF", (("Nurse", "N1", "", "", "", "", "", ""),)))
+    _wait_text(slack, "`ours.xlsx` for *Jefferson Middle* looks good")
+    slack.press(ADMIN, ADMIN_DM, "Confirm")
+    _wait_text(slack, "imported into *Jefferson Middle*")
+    assert names(slack, district.jefferson) == ["Nurse"]
+    assert names(slack, district.lincoln) == []
