@@ -11,7 +11,9 @@ may touch only the schools where they are an active admin (checked again on Conf
 admin of several schools always picks the school for each upload.
 
 The pieces: the words (:mod:`bots.texts`), which files are read (:mod:`bots.file_policy`),
-the state machine (:mod:`bots.dialogue`), the upload service (:mod:`bots.upload_seam`).
+the state machine (:mod:`bots.dialogue`), the upload service (:mod:`bots.upload_seam`), and
+for a rooms file the rooms steps (:mod:`bots.rooms_steps`) and the rooms import
+(:mod:`bots.rooms_seam`).
 """
 
 from __future__ import annotations
