@@ -243,8 +243,10 @@ def finish_rooms(s: st.State, token: str, *, again: bool) -> None:
     """Confirm is over: applied (the school is chosen again next time), or not (``again``:
     the next file is taken as rooms)."""
     held = held_rooms(s)
-    if held is not None and held.get("token") == token:
-        s.data.pop("rooms")
+    if held is not None and held.get("token") != token:
+        s.state = st.ROOMS_PREVIEW  # a newer rooms file came meanwhile: it waits for Confirm
+        return
+    s.data.pop("rooms", None)
     s.state = st.AWAITING_ROOMS if again else st.START
     if not again:
         s.school_id = None

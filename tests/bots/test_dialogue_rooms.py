@@ -159,3 +159,12 @@ def test_moving_on_drops_a_waiting_rooms_file() -> None:
     s = state(st.ROOMS_PREVIEW, rooms=held())
     assert dg.move(s, st.ASKED_BULK) is None
     assert (s.state, dg.held_rooms(s)) == (st.ASKED_BULK, None)
+
+
+def test_a_rooms_file_sent_while_another_is_applied_waits_for_its_own_confirm() -> None:
+    s = state(st.ROOMS_PREVIEW, rooms=held("first"))
+    assert dg.start_rooms_confirm(s, "first") == "go"
+    dg.hold_rooms(s, held("second"))
+    dg.finish_rooms(s, "first", again=False)
+    assert (s.state, dg.held_rooms(s)) == (st.ROOMS_PREVIEW, held("second"))
+    assert dg.start_rooms_confirm(s, "second") == "go"
