@@ -226,17 +226,7 @@ def start_rooms_confirm(s: st.State, token: str) -> ConfirmVerdict:
     held = held_rooms(s)
     if held is None or held.get("token") != token:
         return "stale"
-    if s.state == st.ROOMS_PREVIEW:
-        s.state = st.ROOMS_APPLYING
-        s.stamp("applying_at")
-        return "go"
-    if s.state == st.ROOMS_APPLYING:
-        age = s.age("applying_at")
-        if age is not None and age < APPLYING_STALE:
-            return "busy"
-        s.stamp("applying_at")
-        return "go"
-    return "stale"
+    return _claim(s, waiting=st.ROOMS_PREVIEW, applying=st.ROOMS_APPLYING)
 
 
 def finish_rooms(s: st.State, token: str, *, again: bool) -> None:
@@ -266,11 +256,17 @@ def start_confirm(s: st.State, upload_id: str) -> ConfirmVerdict:
     """Claim the waiting preview for applying, once (a second click finds it busy)."""
     if s.upload_id != upload_id:
         return "stale"
-    if s.state == st.PREVIEW:
-        s.state = st.APPLYING
+    return _claim(s, waiting=st.PREVIEW, applying=st.APPLYING)
+
+
+def _claim(s: st.State, *, waiting: str, applying: str) -> ConfirmVerdict:
+    """``waiting`` -> ``applying`` once; a second click while it applies finds it busy, and
+    an apply that stopped answering long ago may be claimed again."""
+    if s.state == waiting:
+        s.state = applying
         s.stamp("applying_at")
         return "go"
-    if s.state == st.APPLYING:
+    if s.state == applying:
         age = s.age("applying_at")
         if age is not None and age < APPLYING_STALE:
             return "busy"

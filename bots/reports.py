@@ -86,6 +86,11 @@ def preview_text(filename: str, school: str, result: Mapping[str, Any], *, ttl_m
         lines.append(
             f"{_plural(generated, 'new password')} will be generated and sent to you privately."
         )
+    return _with_warnings(lines, result, ttl_minutes)
+
+
+def _with_warnings(lines: list[str], result: Mapping[str, Any], ttl_minutes: int) -> str:
+    """A preview's lines, then its warnings and how long it is valid."""
     warnings = list(result.get("warnings") or [])
     if warnings:
         lines.append(f"{_plural(len(warnings), 'warning')} (nothing blocking):")
@@ -117,12 +122,7 @@ def rooms_preview_text(
         f"`{filename}` for *{school}* looks good. If you confirm, I will import the rooms: "
         f"{upload_counts(result.get('counts') or {})}. No room is changed until then."
     ]
-    warnings = list(result.get("warnings") or [])
-    if warnings:
-        lines.append(f"{_plural(len(warnings), 'warning')} (nothing blocking):")
-        lines.extend(problem_lines(warnings, limit=SHOWN_WARNINGS))
-    lines.append(f"This preview is valid for {ttl_minutes} minutes.")
-    return "\n".join(lines)
+    return _with_warnings(lines, result, ttl_minutes)
 
 
 def rooms_applied_text(filename: str, school: str, result: Mapping[str, Any]) -> str:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import csv
 import io
 
-from hub.accounts import add_manual_account
 from hub.rooms import queries
 from hub.rooms.template import template_bytes
 from tests.bots.conftest import ADMIN, ADMIN_DM, SUPPORT, District, Slack
 from tests.bots.fake_slack import FakeFile
-from tests.bots.test_uploads import _wait_text
+from tests.bots.test_uploads import _wait_text, admin_at_jefferson_too
 
 GOOD = (
     ("Gym", "G1", "principal@lincoln.example.org", "", "10", "Round Trip", "", "Yes"),
@@ -87,15 +86,7 @@ def test_the_rooms_template_in_slack(slack: Slack, district: District) -> None:
 def test_an_admin_of_several_schools_picks_the_school_for_the_rooms(
     slack: Slack, district: District
 ) -> None:
-    add_manual_account(
-        slack.hub,
-        school_id=district.jefferson,
-        email="principal@lincoln.example.org",
-        first_name="Pat",
-        last_name="Principal",
-        roles=["admin"],
-        actor="test",
-    )
+    admin_at_jefferson_too(slack, district)
     slack.say(ADMIN, ADMIN_DM, "import rooms")
     _wait_text(slack, "Which school is this for?")
     slack.press(ADMIN, ADMIN_DM, "Jefferson Middle")
