@@ -390,7 +390,11 @@ def test_support_views_tests_and_syncs_but_does_not_link(connected: tuple[Stage,
     assert page.status_code == 200 and "Sync now" in page.text
     assert "Connect Clever" not in page.text and "Settings</a>" not in page.text
     links = support.get(f"/console/integrations/{integration_id}/links")
-    assert links.status_code == 200 and "Unlink</button>" not in links.text and "Link</button>" not in links.text
+    assert (
+        links.status_code == 200
+        and "Unlink</button>" not in links.text
+        and "Link</button>" not in links.text
+    )
     assert (
         support.get(f"/console/districts/{d.district}/integrations/new/clever").status_code == 403
     )
