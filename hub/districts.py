@@ -173,8 +173,9 @@ def _refuse_taken(
             if taken:
                 value = values[min(taken)]
                 msg = (
-                    f"{cls.name}: {key} '{value}' already feeds school '{name}'; unlink it "
-                    "there first ('rosterhub integration unlink'), or choose another"
+                    f"{cls.name}: '{value}' ({key}) already feeds school '{name}'; one of "
+                    f"{cls.title}'s schools feeds one school: unlink it there first, or "
+                    "choose another"
                 )
                 raise UsageError(msg)
 

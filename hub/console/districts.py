@@ -37,6 +37,26 @@ from hub.schools import list_schools
 router = APIRouter(route_class=ConsoleRoute)
 
 RECENT_RUNS = 5
+NOUNS = {
+    "schools": ("Clever school", "Clever schools"),
+    "orgs": ("org", "orgs"),
+    "student_ous": ("student OU", "student OUs"),
+    "teacher_ous": ("teacher OU", "teacher OUs"),
+    "admin_ous": ("admin OU", "admin OUs"),
+    "student_groups": ("student group", "student groups"),
+    "teacher_groups": ("teacher group", "teacher groups"),
+    "admin_groups": ("admin group", "admin groups"),
+}
+
+
+def _fed_by(chosen: dict[str, Any]) -> str:
+    """A link's selection in a few words ("2 Clever schools", "1 student OU, 1 teacher OU")."""
+    parts = []
+    for key, value in chosen.items():
+        count = len(districts.selection_values(value))
+        one, many = NOUNS.get(key, (key, key))
+        parts.append(f"{count} {one if count == 1 else many}")
+    return ", ".join(parts)
 
 
 def _schools_of(here: Here, district: District) -> list[School]:
@@ -92,7 +112,7 @@ def district_page(request: Request, here: HereDep, district_id: str) -> Response
                     {
                         "school": school_id,
                         "name": names.get(school_id, school_id),
-                        "settings": chosen,
+                        "fed": _fed_by(chosen),
                         "counts": run_history.school_part(run, school_id) if run else None,
                     }
                     for school_id, chosen in sorted(

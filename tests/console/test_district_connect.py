@@ -240,7 +240,7 @@ def test_district_it_connects_links_edits_previews_and_syncs(stage: Stage) -> No
         created = (done.school_counts or {})[school_id]["created"]
         assert created > 0
         assert re.search(
-            rf"<th scope=\"row\">{_school(c, school_id).name}</th>.*?<td class=\"num\">{created:,}</td>",
+            rf"<strong>{_school(c, school_id).name}</strong>.*?<td class=\"num\">{created:,}</td>",
             page.text,
             re.S,
         )

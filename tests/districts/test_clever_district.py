@@ -217,7 +217,7 @@ def test_a_clever_school_feeds_one_hub_school(
     south_school = schools.get_school(hub, south)
     for taken in (ids[0], f"{ids[2]},{ids[0]}", [ids[0].upper()]):
         with pytest.raises(
-            UsageError, match=r"schools '.+' already feeds school 'North Elementary'"
+            UsageError, match=r"'.+' \(schools\) already feeds school 'North Elementary'"
         ):
             districts.link_school(
                 hub, integration, school=south_school, settings={"schools": taken}, actor="t"
