@@ -67,6 +67,16 @@ def _schools_of(here: Here, district: District) -> list[School]:
     ]
 
 
+def _look_at_district(
+    request: Request, here: Here, district: District, schools: list[School]
+) -> None:
+    """Pages of a district show one of its schools as the school being looked at (so the
+    navigation stays in the district), unless one of them is chosen already."""
+    if schools and (here.school is None or here.school.district_id != district.id):
+        here.school = schools[0]
+        request.state.here = here
+
+
 def _district_integration(here: Here, integration_id: str) -> tuple[Integration, District]:
     integration = access.visible_integration(here.hub, here.principal, integration_id)
     if integration.district_id is None:
@@ -88,6 +98,7 @@ def _titles(here: Here) -> dict[str, str]:
 def district_page(request: Request, here: HereDep, district_id: str) -> Response:
     district = access.visible_district(here.hub, here.principal, district_id)
     schools = _schools_of(here, district)
+    _look_at_district(request, here, district, schools)
     names = {s.id: s.name for s in schools}
     found = [
         i
@@ -241,6 +252,7 @@ def _links_page(
     status: int = 200,
 ) -> Response:
     context = _links_context(here, integration, district, form_of(integration.provider))
+    _look_at_district(request, here, district, [row["school"] for row in context["rows"]])
     context["error"] = error
     return page(request, "links.html", context, status=status)
 

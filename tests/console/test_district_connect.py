@@ -345,7 +345,7 @@ def test_another_districts_it_gets_404_everywhere(connected: tuple[Stage, str]) 
         (f"/console/integrations/{integration_id}/links/{stage.console.school_a}/unlink", {}),
         (f"/console/integrations/{integration_id}/syncing", {"schools": "x"}),
         (f"/console/integrations/{integration_id}/sync", {}),
-        (f"/console/integrations/google/start", {"district": d.district}),
+        ("/console/integrations/google/start", {"district": d.district}),
     ):
         answer = outsider.post(path, data={"csrf_token": token, **data})
         assert answer.status_code == 404, path
@@ -435,7 +435,7 @@ def test_every_district_form_needs_its_csrf_token(connected: tuple[Stage, str]) 
             f"/console/integrations/{integration_id}/syncing?school={c.school_a}",
             {"schools": stage.clever_ids[2]},
         ),
-        (f"/console/integrations/google/start", {"district": d.district}),
+        ("/console/integrations/google/start", {"district": d.district}),
     ):
         for token in ("", "forged-token"):
             answer = client.post(path, data={"csrf_token": token, **data} if token else data)
@@ -451,3 +451,16 @@ def test_every_district_form_needs_its_csrf_token(connected: tuple[Stage, str]) 
             list(session.exec(select(Integration).where(Integration.district_id == d.district)))
         )
     assert count == 1
+
+
+def test_district_it_of_every_district_reaches_each_districts_page(stage: Stage) -> None:
+    c, d = stage.console, stage.districts
+    client = _signed_in(stage, c.district_it)  # no --district: every district
+    for district, school in ((d.district, c.school_a), (d.other_district, c.school_b)):
+        page = client.get(f"/console/districts/{district}")
+        assert page.status_code == 200
+        # the navigation stays in the district being looked at
+        assert f'href="/console/districts/{district}?school=' in page.text
+        listed = client.get(f"/console/integrations?school={school}").text
+        assert f'href="/console/districts/{district}?school={school}"' in listed
+    assert client.get("/console/districts/dst_unknown").status_code == 404
