@@ -18,6 +18,7 @@ def router() -> APIRouter:
         accounts,
         bulk,
         chat,
+        connect,
         conversations,
         districts,
         explain,
@@ -29,6 +30,7 @@ def router() -> APIRouter:
         runs,
         signin,
         static,
+        syncing,
     )
     from hub.console.web import PREFIX, ConsoleRoute
 
@@ -42,7 +44,9 @@ def router() -> APIRouter:
         bulk,
         chat,
         conversations,
+        connect,
         integrations,
+        syncing,
         districts,
         google,
         runs,

@@ -19,16 +19,10 @@ from fastapi import APIRouter, Form, HTTPException, Request, Response
 
 from hub import access, districts, integrations, run_history
 from hub.access import OPERATORS, WRITERS
-from hub.console.integrations import (
-    connect_defaults,
-    connect_page,
-    create_from_form,
-    district_target,
-    form_of,
-    links_page_path,
-)
-from hub.console.provider_forms import Pick, ProviderForm, friendly
+from hub.console.connect import connect_defaults, connect_page, create_from_form, district_target
+from hub.console.provider_forms import Pick, ProviderForm, form_of, friendly
 from hub.console.session import Here, HereDep, check_csrf, flash
+from hub.console.syncing import links_page_path
 from hub.console.web import ConsoleRoute, console_path, page, redirect
 from hub.errors import UsageError
 from hub.models import District, Integration, School

@@ -1,37 +1,32 @@
-"""Integrations: connect Clever and ClassLink (Google has its consent flow in
-:mod:`hub.console.google`), test a connection, edit who is synced, settings, preview, sync now.
+"""Integrations: the school's integrations, test a connection, preview, sync now, settings.
+Connecting is :mod:`hub.console.connect` (Google has its consent flow in
+:mod:`hub.console.google`); who is synced is :mod:`hub.console.syncing`.
 
 District IT connects and edits; support may view, test, preview and sync; school admins see
-their school's integrations and may ask support for a resync.
-
-A district integration (:mod:`hub.console.districts` connects it and links its schools) goes
-through the same pages: its settings, test, preview and sync are the integration's; its
-"Edit accounts syncing" edits one linked school's selection (the school being looked at),
-stored in that school's link exactly as ``rosterhub integration link`` stores it.
+their school's integrations and may ask support for a resync. A district integration
+(:mod:`hub.console.districts` connects it and links its schools) goes through the same pages.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 
-from hub import access, districts, integrations
+from hub import access, integrations
 from hub.access import OPERATORS, WRITERS
 from hub.console.home import rostering
-from hub.console.provider_forms import FORMS, ProviderForm, field_of, friendly
+from hub.console.provider_forms import field_of, form_of, friendly, required_missing, split_values
 from hub.console.session import Here, HereDep, check_csrf, flash
 from hub.console.web import ConsoleRoute, console_path, page, redirect
 from hub.errors import UsageError
-from hub.models import Integration, School
+from hub.models import Integration
 from hub.runs import RunRequest, submit
 
 router = APIRouter(route_class=ConsoleRoute)
 
-COMMON_DEFAULTS = {"schedule": "23:00 America/New_York", "max_deactivate_percent": "10"}
 
-
-def _integration(here: Here, integration_id: str) -> Integration:
+def visible(here: Here, integration_id: str) -> Integration:
     return access.visible_integration(here.hub, here.principal, integration_id)
 
 
@@ -48,15 +43,6 @@ def owner_name(here: Here, integration: Integration) -> str:
         return access.visible_district(here.hub, here.principal, integration.district_id).name
     school = access.visible_school(here.hub, here.principal, str(integration.school_id))
     return school.name
-
-
-def form_of(provider: str) -> ProviderForm:
-    form = FORMS.get(provider)
-    if form is None:
-        raise HTTPException(
-            404, detail=f"The console has no form for '{provider}'; use the command line."
-        )
-    return form
 
 
 @router.get("/integrations")
@@ -83,158 +69,6 @@ def _district_of(here: Here) -> Any:
     return access.visible_district(here.hub, here.principal, school.district_id)
 
 
-# -- connecting Clever and ClassLink ---------------------------------------------------------
-
-
-def connect_page(
-    request: Request,
-    form: ProviderForm,
-    values: dict[str, str],
-    errors: dict[str, str],
-    *,
-    owner: str,
-    action: str,
-    back: str,
-    district: bool = False,
-    status: int = 200,
-) -> Response:
-    """The connect form of a provider, for a school or a district (``owner`` names it)."""
-    return page(
-        request,
-        "connect.html",
-        {
-            "nav": "integrations",
-            "form": form,
-            "values": values,
-            "errors": errors,
-            "owner": owner,
-            "action": action,
-            "back": back,
-            "district": district,
-        },
-        status=status,
-    )
-
-
-def connect_defaults(form: ProviderForm) -> dict[str, str]:
-    return {i.key: i.default for i in form.inputs}
-
-
-@router.get("/integrations/new/{provider}")
-def connect_form(request: Request, here: HereDep, provider: str) -> Response:
-    here.need_school()
-    here.principal.require(*WRITERS)
-    form = form_of(provider)
-    if form.name == "gsuite":
-        return redirect(console_path("/integrations", school=here.school_id))
-    return connect_page(request, form, connect_defaults(form), {}, **_school_target(here, form))
-
-
-def _school_target(here: Here, form: ProviderForm) -> dict[str, Any]:
-    school = here.need_school()
-    return {
-        "owner": school.name,
-        "action": console_path(f"/integrations/new/{form.name}", school=school.id),
-        "back": console_path("/integrations", school=school.id),
-    }
-
-
-def split_values(form: ProviderForm, raw: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
-    """(settings, secrets) from a submitted form; empty secrets are left out (keep stored)."""
-    settings: dict[str, str] = {}
-    secrets: dict[str, str] = {}
-    for item in form.inputs:
-        value = str(raw.get(item.key) or "").strip()
-        if item.checkbox:
-            value = "true" if raw.get(item.key) else "false"
-        if item.secret:
-            if value:
-                secrets[item.key] = value
-        else:
-            settings[item.key] = value
-    return settings, secrets
-
-
-def required_missing(
-    form: ProviderForm, settings: dict[str, str], secrets: dict[str, str], stored: set[str]
-) -> dict[str, str]:
-    errors = {}
-    for item in form.inputs:
-        if not item.required:
-            continue
-        given = secrets.get(item.key) if item.secret else settings.get(item.key)
-        if not given and item.key not in stored:
-            errors[item.key] = f"Enter the {item.label[0].lower() + item.label[1:]}"
-    return errors
-
-
-@router.post("/integrations/new/{provider}")
-async def connect(request: Request, here: HereDep, provider: str) -> Response:
-    raw = dict((await request.form()).items())
-    check_csrf(request, str(raw.get("csrf_token") or ""))
-    school = here.need_school()
-    here.principal.require(*WRITERS)
-    form = form_of(provider)
-    return create_from_form(request, here, form, raw, school=school)
-
-
-def create_from_form(
-    request: Request,
-    here: Here,
-    form: ProviderForm,
-    raw: dict[str, Any],
-    *,
-    school: School | None = None,
-    district: Any = None,
-) -> Response:
-    """Connect a school (or a district) from a submitted connect form: the values go to
-    :func:`hub.integrations.create_integration` as ``--set``/``--secret`` would; an error
-    goes back against its field, with the secrets never echoed."""
-    target = _school_target(here, form) if school is not None else district_target(district, form)
-    settings, secrets = split_values(form, raw)
-    shown = dict(settings)
-    errors = required_missing(form, settings, secrets, set())
-    if errors:
-        return connect_page(request, form, shown, errors, status=400, **target)
-    try:
-        created = integrations.create_integration(
-            here.hub,
-            school_id=school.id if school is not None else None,
-            district_id=district.id if district is not None else None,
-            provider=form.name,
-            settings={k: v for k, v in settings.items() if v},
-            secrets=secrets,
-            actor=here.principal.actor,
-        )
-    except UsageError as exc:
-        errors = {field_of(exc, form): friendly(exc)}
-        return connect_page(request, form, shown, errors, status=400, **target)
-    if district is not None:
-        flash(
-            request,
-            here.visitor,
-            f"{form.title} is connected for {district.name}. Test the connection, then link "
-            "the district's schools.",
-        )
-        return redirect(console_path(f"/integrations/{created.id}/links", school=here.school_id))
-    flash(
-        request,
-        here.visitor,
-        f"{form.title} is connected. Test the connection, then choose who to sync.",
-    )
-    return redirect(console_path("/integrations", school=created.school_id))
-
-
-def district_target(district: Any, form: ProviderForm) -> dict[str, Any]:
-    """Where a district's connect form posts and returns to."""
-    return {
-        "district": True,
-        "owner": district.name,
-        "action": console_path(f"/districts/{district.id}/integrations/new/{form.name}"),
-        "back": console_path(f"/districts/{district.id}"),
-    }
-
-
 # -- test, preview, sync -----------------------------------------------------------------------
 
 
@@ -246,7 +80,7 @@ def test_connection(
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    integration = _integration(here, integration_id)
+    integration = visible(here, integration_id)
     here.principal.require(*OPERATORS)
     result = integrations.check_integration(here.hub, integration.id)
     return page(
@@ -274,7 +108,7 @@ def _queue(
     request: Request, here: Here, integration_id: str, csrf: str, *, dry_run: bool
 ) -> Response:
     check_csrf(request, csrf)
-    integration = _integration(here, integration_id)
+    integration = visible(here, integration_id)
     here.principal.require(*OPERATORS)
     asked = RunRequest(
         integration_id=integration.id,
@@ -306,159 +140,6 @@ def sync_now(
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     return _queue(request, here, integration_id, csrf_token, dry_run=False)
-
-
-# -- edit accounts syncing ---------------------------------------------------------------------
-
-
-def pick_lists(
-    form: ProviderForm, current: dict[str, Any], sources: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Each pick list with its choices (what check sees, plus anything chosen it no longer
-    sees, so saving never drops a selection silently); ``current`` is the selection now (a
-    one-school integration's settings, or a district link's)."""
-    found = []
-    for pick in form.picks:
-        chosen = districts.selection_values(current.get(pick.setting))
-        offered = [s for s in sources if s.get("kind") in pick.kinds]
-        known = {str(s["id"]).lower() for s in offered}
-        for value in chosen:
-            if value.lower() not in known:
-                offered.append(
-                    {
-                        "id": value,
-                        "name": value,
-                        "kind": pick.kinds[0],
-                        "detail": "not seen by the last check",
-                    }
-                )
-        found.append({"pick": pick, "chosen": {c.lower() for c in chosen}, "offered": offered})
-    return found
-
-
-def _linked_school(here: Here, integration: Integration) -> School:
-    """The school whose link "Edit accounts syncing" edits on a district integration: the
-    school being looked at, which must be one of the integration's district."""
-    school = here.need_school()
-    if school.district_id != integration.district_id:
-        msg = (
-            f"school '{school.name}' is not in this integration's district; pick one of the "
-            "district's schools"
-        )
-        raise UsageError(msg)
-    return school
-
-
-def _selection(here: Here, integration: Integration) -> dict[str, Any]:
-    if integration.district_id is None:
-        return dict(integration.settings)
-    school = _linked_school(here, integration)
-    return districts.links_of(here.hub, integration.id).get(school.id, {})
-
-
-def _syncing_page(
-    request: Request,
-    here: Here,
-    integration: Integration,
-    *,
-    error: str | None = None,
-    status: int = 200,
-) -> Response:
-    form = form_of(integration.provider)
-    current = _selection(here, integration)
-    result = integrations.check_integration(here.hub, integration.id)
-    sources = result.get("sources") or []
-    district = integration.district_id is not None
-    return page(
-        request,
-        "syncing.html",
-        {
-            "nav": "integrations",
-            "integration": integration,
-            "title": form.title,
-            "form": form,
-            "check": result,
-            "lists": pick_lists(form, current, sources),
-            "error": error,
-            "district": district,
-            "back": links_page_path(integration, here.school_id)
-            if district
-            else home_of(integration),
-        },
-        status=status,
-    )
-
-
-def links_page_path(integration: Integration, school_id: str | None) -> str:
-    return console_path(f"/integrations/{integration.id}/links", school=school_id)
-
-
-@router.get("/integrations/{integration_id}/syncing")
-def syncing_form(request: Request, here: HereDep, integration_id: str) -> Response:
-    integration = _integration(here, integration_id)
-    here.principal.require(*WRITERS)
-    return _syncing_page(request, here, integration)
-
-
-@router.post("/integrations/{integration_id}/syncing")
-async def save_syncing(request: Request, here: HereDep, integration_id: str) -> Response:
-    submitted = await request.form()
-    check_csrf(request, str(submitted.get("csrf_token") or ""))
-    integration = _integration(here, integration_id)
-    here.principal.require(*WRITERS)
-    form = form_of(integration.provider)
-    changes = {
-        pick.setting: ",".join(str(v) for v in submitted.getlist(pick.setting) if str(v).strip())
-        for pick in form.picks
-    }
-    chosen = sum(1 for value in changes.values() if value)
-    if integration.district_id is not None:
-        return _save_link(request, here, integration, form, changes)
-    try:
-        integrations.update_integration(
-            here.hub, integration.id, settings=changes, actor=here.principal.actor
-        )
-    except UsageError as exc:
-        return _syncing_page(request, here, integration, error=friendly(exc), status=400)
-    flash(
-        request,
-        here.visitor,
-        f"Saved who {form.title} syncs. Preview to see who a sync would add and change."
-        if chosen
-        else f"Saved: {form.title} syncs everyone it can see.",
-    )
-    return redirect(console_path("/integrations", school=integration.school_id))
-
-
-def _save_link(
-    request: Request,
-    here: Here,
-    integration: Integration,
-    form: ProviderForm,
-    changes: dict[str, str],
-) -> Response:
-    """A district integration's selection for one school: its link, as ``integration link``
-    makes it (a link needs a selection; "Unlink" stops feeding the school)."""
-    school = _linked_school(here, integration)
-    if not any(changes.values()):
-        error = (
-            f"Choose at least one to feed {school.name}, or use Unlink on the "
-            "Link schools page to stop feeding it."
-        )
-        return _syncing_page(request, here, integration, error=error, status=400)
-    try:
-        districts.link_school(
-            here.hub, integration.id, school=school, settings=changes, actor=here.principal.actor
-        )
-    except UsageError as exc:
-        return _syncing_page(request, here, integration, error=friendly(exc), status=400)
-    flash(
-        request,
-        here.visitor,
-        f"Saved who {form.title} syncs into {school.name}. Preview to see who a sync would "
-        "add and change.",
-    )
-    return redirect(links_page_path(integration, school.id))
 
 
 # -- settings ----------------------------------------------------------------------------------
@@ -504,7 +185,7 @@ def _current_values(integration: Integration) -> dict[str, Any]:
 
 @router.get("/integrations/{integration_id}/settings")
 def settings_form(request: Request, here: HereDep, integration_id: str) -> Response:
-    integration = _integration(here, integration_id)
+    integration = visible(here, integration_id)
     here.principal.require(*WRITERS)
     form = form_of(integration.provider)
     values = {i.key: i.default for i in form.inputs if not i.secret}
@@ -516,7 +197,7 @@ def settings_form(request: Request, here: HereDep, integration_id: str) -> Respo
 async def save_settings(request: Request, here: HereDep, integration_id: str) -> Response:
     raw = dict((await request.form()).items())
     check_csrf(request, str(raw.get("csrf_token") or ""))
-    integration = _integration(here, integration_id)
+    integration = visible(here, integration_id)
     here.principal.require(*WRITERS)
     form = form_of(integration.provider)
     settings, secrets = split_values(form, raw)
