@@ -110,6 +110,33 @@ def support_notice(
     )
 
 
+def rooms_preview_text(
+    filename: str, school: str, result: Mapping[str, Any], *, ttl_minutes: int
+) -> str:
+    lines = [
+        f"`{filename}` for *{school}* looks good. If you confirm, I will import the rooms: "
+        f"{upload_counts(result.get('counts') or {})}. No room is changed until then."
+    ]
+    warnings = list(result.get("warnings") or [])
+    if warnings:
+        lines.append(f"{_plural(len(warnings), 'warning')} (nothing blocking):")
+        lines.extend(problem_lines(warnings, limit=SHOWN_WARNINGS))
+    lines.append(f"This preview is valid for {ttl_minutes} minutes.")
+    return "\n".join(lines)
+
+
+def rooms_applied_text(filename: str, school: str, result: Mapping[str, Any]) -> str:
+    counts = result.get("counts") or {}
+    return (
+        f"Done: the rooms in `{filename}` are imported into *{school}* ({upload_counts(counts)})."
+    )
+
+
+def rooms_support_notice(who: str, filename: str, school: str, result: Mapping[str, Any]) -> str:
+    counts = result.get("counts") or {}
+    return f"{who} imported rooms from `{filename}` into *{school}* from chat: {upload_counts(counts)}."
+
+
 # -- runs -------------------------------------------------------------------------------------
 
 
