@@ -114,33 +114,31 @@ def callback(request: Request, here: HereDep) -> Response:
             actor=here.principal.actor,
         )
         note = f"Google Workspace is reconnected ({consent.domain or consent.customer_id})."
-    elif pending.get("district_id"):
-        district = access.visible_district(here.hub, here.principal, str(pending["district_id"]))
-        target = integrations.create_integration(
-            here.hub,
-            district_id=district.id,
-            provider="gsuite",
-            settings=settings,
-            secrets={"credentials": consent.credentials},
-            actor=here.principal.actor,
-        )
-        note = (
-            f"Google Workspace is connected for {district.name} "
-            f"({consent.domain or consent.customer_id}). Now link each school to its "
-            "organizational units and groups."
-        )
     else:
-        target = integrations.create_integration(
-            here.hub,
-            school_id=school.id,
-            provider="gsuite",
-            settings=settings,
-            secrets={"credentials": consent.credentials},
-            actor=here.principal.actor,
-        )
+        district_id: str | None = None
+        school_id: str | None = school.id
         note = (
             f"Google Workspace is connected ({consent.domain or consent.customer_id}). "
             "Now choose the organizational units for each account type."
+        )
+        if pending.get("district_id"):
+            district = access.visible_district(
+                here.hub, here.principal, str(pending["district_id"])
+            )
+            district_id, school_id = district.id, None
+            note = (
+                f"Google Workspace is connected for {district.name} "
+                f"({consent.domain or consent.customer_id}). Now link each school to its "
+                "organizational units and groups."
+            )
+        target = integrations.create_integration(
+            here.hub,
+            school_id=school_id,
+            district_id=district_id,
+            provider="gsuite",
+            settings=settings,
+            secrets={"credentials": consent.credentials},
+            actor=here.principal.actor,
         )
     flash(request, visitor, note)
     if target.district_id is not None:
