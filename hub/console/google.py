@@ -115,8 +115,8 @@ def callback(request: Request, here: HereDep) -> Response:
         )
         note = f"Google Workspace is reconnected ({consent.domain or consent.customer_id})."
     else:
-        district_id: str | None = None
-        school_id: str | None = school.id
+        for_district: str | None = None
+        for_school: str | None = school.id
         note = (
             f"Google Workspace is connected ({consent.domain or consent.customer_id}). "
             "Now choose the organizational units for each account type."
@@ -125,7 +125,7 @@ def callback(request: Request, here: HereDep) -> Response:
             district = access.visible_district(
                 here.hub, here.principal, str(pending["district_id"])
             )
-            district_id, school_id = district.id, None
+            for_district, for_school = district.id, None
             note = (
                 f"Google Workspace is connected for {district.name} "
                 f"({consent.domain or consent.customer_id}). Now link each school to its "
@@ -133,8 +133,8 @@ def callback(request: Request, here: HereDep) -> Response:
             )
         target = integrations.create_integration(
             here.hub,
-            school_id=school_id,
-            district_id=district_id,
+            school_id=for_school,
+            district_id=for_district,
             provider="gsuite",
             settings=settings,
             secrets={"credentials": consent.credentials},
