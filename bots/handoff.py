@@ -93,7 +93,13 @@ def first_name(client: WebClient, user: str) -> str:
 
 
 def _thread_command(
-    hub: Hub, client: WebClient, conversation: ChatConversation, *, user: str, text: str
+    hub: Hub,
+    client: WebClient,
+    conversation: ChatConversation,
+    *,
+    user: str,
+    text: str,
+    thread: str,
 ) -> str | None:
     """Run an agent's command for the thread's school; the answer, or None when the
     command posts its own progress."""
@@ -106,7 +112,12 @@ def _thread_command(
         if verb == "resync":
             targets = resync_targets(hub, conversation.school_id)
             resync.start(
-                hub, client, targets=targets, user=user, channel=conversation.slack_channel or ""
+                hub,
+                client,
+                targets=targets,
+                user=user,
+                channel=conversation.slack_channel or "",
+                thread_ts=thread,
             )
             return None
         if verb == "approve" and rest:
@@ -149,7 +160,7 @@ def register(app: App, *, hub: Hub, client: WebClient) -> None:
         if not text:
             return
         if text.split()[0].lower() in THREAD_COMMANDS:
-            answer = _thread_command(hub, client, conversation, user=user, text=text)
+            answer = _thread_command(hub, client, conversation, user=user, text=text, thread=thread)
             if answer:
                 try:
                     client.chat_postMessage(channel=channel, thread_ts=thread, text=answer)

@@ -49,8 +49,10 @@ def start(
     targets: list[tuple[Integration, School | District]],
     user: str,
     channel: str,
+    thread_ts: str | None = None,
 ) -> threading.Thread | None:
-    """Queue a run for each target, post the progress message, and start watching it."""
+    """Queue a run for each target, post the progress message (in ``thread_ts``'s thread when
+    the command was typed in one), and start watching it."""
     actor = f"slack:{user}"
     tracked: list[Tracked] = []
     failures: list[str] = []
@@ -79,6 +81,7 @@ def start(
         header=f"Resync requested by <@{user}>",
         user=user,
         channel=channel,
+        thread_ts=thread_ts,
     )
 
 
@@ -91,11 +94,12 @@ def follow(
     header: str,
     user: str,
     channel: str,
+    thread_ts: str | None = None,
 ) -> threading.Thread | None:
     """Post the progress message of runs already queued (a resync, an undo) and watch them
     until they end."""
     text = render(header, tracked, snapshot_of(hub, tracked), failures)
-    where, ts = _post_progress(client, channel=channel, user=user, text=text)
+    where, ts = _post_progress(client, channel=channel, user=user, text=text, thread_ts=thread_ts)
     if not tracked or where is None or ts is None:
         return None
     watcher = threading.Thread(
@@ -137,15 +141,19 @@ def snapshot_of(hub: Hub, tracked: list[Tracked]) -> list[dict[str, Any]]:
 
 
 def _post_progress(
-    client: WebClient, *, channel: str, user: str, text: str
+    client: WebClient, *, channel: str, user: str, text: str, thread_ts: str | None = None
 ) -> tuple[str | None, str | None]:
-    """Post where the command was typed; where the bot cannot post (a DM between two people,
-    a private channel it is not in), fall back to the agent's DM with the bot."""
+    """Post where the command was typed (in its thread, if it was typed in one); where the bot
+    cannot post (a DM between two people, a private channel it is not in), fall back to the
+    agent's DM with the bot."""
     for target in (channel, None):
         try:
             where = target or open_dm(client, user)
             response = client.chat_postMessage(
-                channel=where, text=text, blocks=blocks.sections(text)
+                channel=where,
+                text=text,
+                blocks=blocks.sections(text),
+                thread_ts=thread_ts if target else None,
             )
             return str(response["channel"]), str(response["ts"])
         except (*SLACK_FAILURES, HubError) as exc:

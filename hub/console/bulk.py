@@ -22,6 +22,7 @@ from hub.console.session import HereDep, check_csrf
 from hub.console.web import ConsoleRoute, console_path, page, redirect
 from hub.errors import UsageError
 from hub.models import Upload
+from hub.uploads import background
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -110,29 +111,40 @@ def confirm(
     upload_id: str,
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
+    """Apply the previewed file in the background (argon2 for thousands of rows takes
+    minutes), waiting a few seconds for it; then the upload's page, which shows its progress
+    until it is applied. The passwords are kept for the session that confirmed it."""
     visitor = check_csrf(request, csrf_token)
     here.principal.require(*ADDERS)
     row = _upload(here, upload_id)
     try:
-        outcome = upload_service.confirm_upload(
-            here.hub, upload_id=row.id, actor=here.principal.as_actor()
+        background.confirm_in_background(
+            here.hub,
+            upload_id=row.id,
+            actor=here.principal.as_actor(),
+            owner=_owner(visitor.session_id),
         )
     except UsageError as exc:
         return _bulk_page(request, error=str(exc), status=400)
-    result = dict(outcome.result)
-    result["upload_id"] = outcome.upload_id
-    if outcome.credentials_csv:
-        with here.hub.transaction() as session:
-            session.execute(
-                update(Upload)
-                .where(col(Upload.id) == outcome.upload_id)
-                .values(
-                    credentials=here.hub.vault.encrypt(outcome.credentials_csv),
-                    credentials_token_hash=_owner(visitor.session_id),
-                )
-            )
+    return redirect(console_path(f"/accounts/uploads/{row.id}", school=row.school_id))
+
+
+@router.get("/accounts/uploads/{upload_id}")
+def upload_page(request: Request, here: HereDep, upload_id: str) -> Response:
+    """How a confirmed upload stands: its progress while applying (the page refreshes
+    itself), then what it did, with the passwords download for the session that confirmed it."""
+    here.principal.require(*ADDERS)
+    row = _upload(here, upload_id)
+    if row.status == upload_service.APPLYING:
+        background.resume_stale(here.hub)  # its process died: take it over (or fail it) now
+        row = _upload(here, upload_id)
+    result = background.upload_json(row)
+    mine = row.credentials_token_hash is not None and hmac.compare_digest(
+        row.credentials_token_hash, _owner(here.visitor.session_id)
+    )
+    if row.credentials is not None and mine:
         result["passwords_url"] = console_path(
-            f"/accounts/uploads/{outcome.upload_id}/passwords", school=row.school_id
+            f"/accounts/uploads/{row.id}/passwords", school=row.school_id
         )
     return _bulk_page(request, result=result, filename=row.filename)
 

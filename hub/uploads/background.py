@@ -26,14 +26,16 @@ from hub.formats import FileCheck
 from hub.models import utcnow
 from hub.schools import get_school
 from hub.uploads.apply import Target, apply
-from hub.uploads.lifecycle import receive, validate
+from hub.uploads.lifecycle import confirmable, receive, validate
 from hub.uploads.records import (
     APPLYING,
     FAILED,
+    PENDING,
     REJECTED,
     UploadOutcome,
     get_upload,
     issue_dicts,
+    own_upload,
     result_json,
     school_ids,
     store,
@@ -72,7 +74,7 @@ def start_apply(
         return upload.id
     upload.status = APPLYING
     upload.content = content
-    upload.actor_schools = sorted(who.schools) if who.schools is not None else None
+    upload.actor_schools = _schools(who)
     upload.progress_total = len(check.persons())
     upload.heartbeat_at = utcnow()
     upload.attempts = 1
@@ -80,9 +82,54 @@ def start_apply(
     upload.warnings = issue_dicts(check.warnings)
     with hub.transaction() as session:
         session.add(upload)
-    worker = launch(hub, upload.id, target=target, check=check)
-    worker.join(WAIT_SECONDS if wait is None else wait)
+    _wait(launch(hub, upload.id, target=target, check=check), wait)
     return upload.id
+
+
+def confirm_in_background(
+    hub: Hub,
+    *,
+    upload_id: str,
+    actor: Actor | str | None,
+    owner: str | None = None,
+    wait: float | None = None,
+) -> str:
+    """Confirm a pending upload (a preview) and apply it on a background thread, as
+    :func:`start_apply` does a new file: the same checks as
+    :func:`~hub.uploads.lifecycle.confirm_upload`, then ``pending`` -> ``applying`` (so a
+    restart resumes it), waiting up to ``wait`` seconds. Confirming twice applies once."""
+    who = as_actor(actor)
+    if own_upload(hub, upload_id, who, school_too=True).status == APPLYING:
+        return upload_id  # confirmed a moment ago: it is on its way
+    ready = confirmable(hub, upload_id, who)
+    if isinstance(ready, UploadOutcome):
+        return ready.upload_id
+    upload, target, check = ready
+    with hub.transaction() as session:
+        claimed = session.execute(
+            update(upload_table)
+            .where(upload_table.c.id == upload.id, upload_table.c.status == PENDING)
+            .values(
+                status=APPLYING,
+                actor_schools=_schools(who),
+                progress_done=0,
+                progress_total=len(check.persons()),
+                heartbeat_at=utcnow(),
+                attempts=1,
+                credentials_token_hash=owner,
+            )
+        )
+    if claimed.rowcount == 1:  # else another request confirmed it a moment ago
+        _wait(launch(hub, upload.id, target=target, check=check), wait)
+    return upload.id
+
+
+def _schools(who: Actor) -> list[str] | None:
+    return sorted(who.schools) if who.schools is not None else None
+
+
+def _wait(worker: threading.Thread, wait: float | None) -> None:
+    worker.join(WAIT_SECONDS if wait is None else wait)
 
 
 def launch(

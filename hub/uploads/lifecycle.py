@@ -94,7 +94,18 @@ def confirm_upload(
     """Apply a pending upload once. Confirming an applied upload again changes nothing and
     returns no passwords; a preview more than an hour old must be sent again. Someone other
     than its uploader, or one who may no longer touch its school, is told it is unknown."""
-    who = as_actor(actor)
+    ready = confirmable(hub, upload_id, as_actor(actor))
+    if isinstance(ready, UploadOutcome):
+        return ready
+    upload, target, check = ready
+    return apply(hub, target, check, upload=upload, claim_from=PENDING, report=report)
+
+
+def confirmable(
+    hub: Hub, upload_id: str, who: Actor
+) -> UploadOutcome | tuple[Upload, Target, FileCheck]:
+    """A pending upload of ``who``'s, its file checked again, ready to apply; or the outcome
+    when there is nothing to apply (applied already, or a school it names is gone)."""
     upload = own_upload(hub, upload_id, who, school_too=True)
     if upload.status == APPLIED:
         return UploadOutcome(upload.id, result_json(upload))
@@ -112,7 +123,7 @@ def confirm_upload(
         return store(
             hub, upload, status=REJECTED, errors=check.errors, warnings=check.warnings, replace=True
         )
-    return apply(hub, target, check, upload=upload, claim_from=PENDING, report=report)
+    return upload, target, check
 
 
 def cancel_upload(hub: Hub, *, upload_id: str, actor: Actor | str | None) -> None:

@@ -130,6 +130,8 @@ def test_an_agent_runs_commands_for_the_school_from_the_thread(
         ),
         what="the resync of the thread's school, run to the end",
     )
+    (progress,) = [p for p in slack.fake.posted() if "Resync requested by" in (p.get("text") or "")]
+    assert progress.get("thread_ts") == thread  # in the thread it was typed in
     reply_in_thread(slack, STRANGER, thread, "rosterhub resync")
     time.sleep(0.5)
     assert (

@@ -11,6 +11,7 @@ import pytest
 
 from hub.rooms import queries
 from tests.console.test_browser import (  # the same server, browser and helpers
+    CHROMIUM,
     Stage,
     browser,
     expect,
@@ -21,7 +22,10 @@ from tests.console.test_browser import (  # the same server, browser and helpers
 )
 
 __all__ = ["browser", "page", "stage"]
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium"),
+    pytest.mark.timeout(180),
+]
 
 HEADER = "Room Name,Room Number,Teachers in Room,Folder,Time Limit\n"
 

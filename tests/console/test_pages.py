@@ -4,6 +4,8 @@ same paths in Chromium)."""
 from __future__ import annotations
 
 import io
+import re
+from typing import Any
 
 import xlsxwriter
 from sqlmodel import select
@@ -167,6 +169,18 @@ def _xlsx(rows: list[list[str]]) -> bytes:
     return buffer.getvalue()
 
 
+def preview(client: Any, token: str, rows: list[list[str]]) -> str:
+    """Send a Student sheet of ``rows`` to the bulk add form; the id of its preview."""
+    good = client.post(
+        "/console/accounts/uploads",
+        data={"csrf_token": token},
+        files={"file": ("students.xlsx", _xlsx(rows), "application/octet-stream")},
+    )
+    assert good.status_code == 200 and "Check before applying" in good.text
+    (upload_id,) = set(re.findall(r"/accounts/uploads/(upl_[a-z0-9]+)/confirm", good.text))
+    return str(upload_id)
+
+
 def test_bulk_add_shows_errors_then_previews_then_confirms_once(console: Console) -> None:
     c = console
     client = c.client()
@@ -185,21 +199,7 @@ def test_bulk_add_shows_errors_then_previews_then_confirms_once(console: Console
     )
     assert bad.status_code == 400 and "nothing was changed" in bad.text
     assert '<td>Student</td><td class="num">2</td><td>Email</td>' in bad.text
-    good = client.post(
-        "/console/accounts/uploads",
-        data={"csrf_token": token},
-        files={
-            "file": (
-                "students.xlsx",
-                _xlsx([["ann@ada.example.org", "Ann", "A", ""]]),
-                "application/octet-stream",
-            )
-        },
-    )
-    assert good.status_code == 200 and "Check before applying" in good.text
-    (upload_id,) = set(
-        __import__("re").findall(r"/accounts/uploads/(upl_[a-z0-9]+)/confirm", good.text)
-    )
+    upload_id = preview(client, token, [["ann@ada.example.org", "Ann", "A", ""]])
     done = client.post(f"/console/accounts/uploads/{upload_id}/confirm", data={"csrf_token": token})
     assert "is applied" in done.text and "Download passwords" in done.text
     download = client.get(f"/console/accounts/uploads/{upload_id}/passwords")
