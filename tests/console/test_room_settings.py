@@ -296,3 +296,21 @@ def test_reorder_refuses_an_incomplete_order_with_a_clear_message(console: Conso
     top = _top(console, console.school_a)
     with pytest.raises(UsageError, match="must list each of the folders and rooms"):
         store.reorder(console.hub, school_id=console.school_a, ids=top[1:], actor="test")
+
+
+def test_support_sees_the_rooms_but_cannot_rearrange_them(
+    console: Console, admin: tuple[TestClient, str]
+) -> None:
+    top = _top(console, console.school_a)
+    support = console.client()
+    sign_in(support, *console.support)
+    page = support.get(f"/console/rooms?school={console.school_a}")
+    assert page.status_code == 200 and "Library" in page.text
+    assert "rooms.js" not in page.text and "data-order-id" not in page.text
+    token = csrf_of(support)
+    answer = support.post(
+        f"/console/rooms/order?school={console.school_a}",
+        data={"csrf_token": token, "ids": list(reversed(top))},
+    )
+    assert answer.status_code == 403
+    assert _top(console, console.school_a) == top
