@@ -1,5 +1,7 @@
 """Rooms: the school's folders and rooms in order, the starter pack card, a room's settings
-form (the guide's rules, each broken one shown red beside its field) and the rooms import.
+form (every setting of the guide, each broken rule shown red beside its field), the
+arrangement (Move up / Move down, and the drag-and-drop of ``static/rooms.js`` posting a whole
+new order) and the rooms import.
 
 The same services as the CLI and the API (:mod:`hub.rooms`); district IT and the school's
 admins change rooms, support reads them.
@@ -173,7 +175,7 @@ def _edit_page(
     with here.hub.engine.connect() as conn:
         layout = queries.load_layout(conn, school.id)
         people = SchoolRooms(conn, school.id)
-        students = sorted(people.students)
+        students = list(people.students)
         teachers = sorted(people.teachers)
     chosen = set(values["visibility_students"])
     return page(
