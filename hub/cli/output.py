@@ -2,7 +2,8 @@
 
 With ``--json`` stdout carries exactly one JSON document, so scripts can pipe it; everything
 meant for a person (progress, notes, errors) goes to stderr. Without ``--json`` results are
-small rich tables on stdout.
+small rich tables on stdout (rich is loaded the first time something is rendered for a
+person, so a ``--json`` command starts without it).
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 OK = 0
 FAILED = 1
@@ -40,11 +42,15 @@ JSON_REQUESTED: ContextVar[bool] = ContextVar("rosterhub_json", default=False)
 def stdout_console() -> Console:
     # Made per call: the test runner swaps sys.stdout between invocations. Piped into a file
     # or a pager, tables keep their natural width instead of wrapping at 80 columns.
+    from rich.console import Console
+
     wide = None if sys.stdout.isatty() else 200
     return Console(file=sys.stdout, highlight=False, width=wide)
 
 
 def stderr_console() -> Console:
+    from rich.console import Console
+
     return Console(file=sys.stderr, highlight=False)
 
 
@@ -59,6 +65,13 @@ def emit(document: Any, *, json_mode: bool, human: Callable[[Console], None]) ->
         print_json(document)
     else:
         human(stdout_console())
+
+
+def escape(text: str) -> str:
+    """``text`` shown as it is, never read as rich markup."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 def note(message: str) -> None:
@@ -89,6 +102,8 @@ NO_WRAP = frozenset({"id", "email", "status", "integration", "school"})
 
 
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
+    from rich.table import Table
+
     out = Table(title=title, title_justify="left", show_lines=False)
     for column in columns:
         out.add_column(column, overflow="fold", no_wrap=column in NO_WRAP)
