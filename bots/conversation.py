@@ -11,7 +11,9 @@ may touch only the schools where they are an active admin (checked again on Conf
 admin of several schools always picks the school for each upload.
 
 The pieces: the words (:mod:`bots.texts`), which files are read (:mod:`bots.file_policy`),
-the state machine (:mod:`bots.dialogue`), the upload service (:mod:`bots.upload_seam`).
+the state machine (:mod:`bots.dialogue`), the upload service (:mod:`bots.upload_seam`), and
+for a rooms file the rooms steps (:mod:`bots.rooms_steps`) and the rooms import
+(:mod:`bots.rooms_seam`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,16 @@ import logging
 
 from bots import state as st
 from bots import texts, upload_seam
-from bots.dialogue import APPLYING_STALE, PendingFile, Step, choose_school, interpret, words
+from bots.dialogue import (
+    APPLYING_STALE,
+    ROOMS,
+    WAITING,
+    PendingFile,
+    Step,
+    choose_school,
+    interpret,
+    words,
+)
 from bots.dialogue import ask_school as ask_school_step
 from bots.file_policy import ACCEPTED_TYPES, FileSource, check_file
 from bots.replies import (
@@ -29,14 +40,17 @@ from bots.replies import (
     CANCEL,
     CHOOSE_SCHOOL,
     CONFIRM,
+    ROOMS_CANCEL,
+    ROOMS_CONFIRM,
     USE_PROVIDER,
     USE_SPREADSHEET,
     Attachment,
     Button,
     Outcome,
 )
+from bots.rooms_steps import RoomsSteps
 from bots.texts import ASK_BULK, HELP, NOT_ADMIN, NOT_ADMIN_FILE
-from bots.upload_steps import Person, UploadSteps
+from bots.upload_steps import Person
 from hub.chat.queries import admin_schools
 from hub.models import School
 
@@ -60,8 +74,9 @@ __all__ = [
 ]
 
 
-class UploadConversation(UploadSteps):
-    """The dialogue: ask, send the template, take a file, preview, confirm or cancel."""
+class UploadConversation(RoomsSteps):
+    """The dialogue: ask, send the template, take a file, preview, confirm or cancel; the
+    same for a rooms file when the admin says the file is their rooms."""
 
     def schools_of(self, person: Person) -> list[School]:
         """The schools this person may upload to here (a surface may narrow them)."""
@@ -80,6 +95,16 @@ class UploadConversation(UploadSteps):
             return Outcome().say(HELP)
         if intent.step is Step.TEMPLATE:
             return self._send_template(channel, person)
+        if intent.step is Step.ROOMS_TEMPLATE:
+            return self._send_rooms_template(channel, person)
+        if intent.step is Step.ROOMS:
+            if self._school(current, schools) is None:
+                return self._ask_school(channel, person, schools, pending=None, rooms=True)
+            return self._expect_rooms(channel, person, "OK, rooms.")
+        if intent.step is Step.REMIND_ROOMS_PREVIEW:
+            return Outcome().say(texts.WAITING_ROOMS)
+        if intent.step is Step.REMIND_ROOMS_FILE:
+            return Outcome().say(texts.READY_FOR_ROOMS)
         if intent.step is Step.PICK_SCHOOL:
             for school in schools:
                 if words(school.name) == said:
@@ -163,6 +188,10 @@ class UploadConversation(UploadSteps):
             return self._confirm(channel, person, schools, value)
         if choice == CANCEL:
             return self._cancel(channel, person, value)
+        if choice == ROOMS_CONFIRM:
+            return self._confirm_rooms(channel, person, schools, value)
+        if choice == ROOMS_CANCEL:
+            return self._cancel_rooms(channel, person, value)
         return Outcome().say(texts.NOT_UNDERSTOOD)
 
     # -- steps ----------------------------------------------------------------------------
@@ -184,12 +213,13 @@ class UploadConversation(UploadSteps):
         schools: list[School],
         *,
         pending: PendingFile | None,
+        rooms: bool = False,
     ) -> Outcome:
         st.change(
             self.hub,
             channel=channel,
             user=person.user,
-            mutate=lambda s: ask_school_step(s, pending),
+            mutate=lambda s: ask_school_step(s, pending, rooms=rooms),
         )
         names = ", ".join(school.name for school in schools)
         return Outcome().say(
@@ -204,8 +234,9 @@ class UploadConversation(UploadSteps):
         if school is None:
             return Outcome(clicked_note="Not available").say(texts.NOT_AT_SCHOOL)
         current = st.load(self.hub, channel=channel, user=person.user)
-        if current.state in (st.PREVIEW, st.APPLYING):
+        if current.state in WAITING:
             return Outcome(clicked_note=school.name).say(texts.FINISH_WAITING_FIRST)
+        rooms = current.data.get("expect") == ROOMS
         pending = st.change(
             self.hub,
             channel=channel,
@@ -217,6 +248,8 @@ class UploadConversation(UploadSteps):
             return self._process(
                 channel, person, schools, school, str(pending["id"]), files, outcome
             )
+        if rooms:
+            return Outcome(clicked_note=school.name).say(f"OK, {school.name}. {texts.SEND_ROOMS}")
         return Outcome(clicked_note=school.name).say(
             f"OK, {school.name}. {ASK_BULK}",
             buttons=(Button("Yes", BULK_YES, style="primary"), Button("No", BULK_NO)),

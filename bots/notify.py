@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from bots import blocks, reports
 from hub import hookimpl
 from hub.run_status import FAILED, HELD
 
@@ -30,6 +29,8 @@ ANNOUNCED = (HELD, FAILED)
 
 def notice_text(outcome: RunOutcome) -> str:
     """What support reads about a held or failed run."""
+    from bots import reports  # loaded with the first notice, like the Slack client
+
     run = outcome.run.model_dump()
     label = f"{outcome.provider} `{run['integration_id']}`"
     schools = ", ".join(f"*{school.name}*" for school in outcome.schools)
@@ -51,6 +52,8 @@ def notice_text(outcome: RunOutcome) -> str:
 
 
 def notice_blocks(outcome: RunOutcome, text: str) -> list[dict[str, Any]]:
+    from bots import blocks
+
     if outcome.run.status == HELD:
         return blocks.held_run(text, outcome.run.id)
     return blocks.sections(text)

@@ -17,8 +17,20 @@ USE_PROVIDER = "use_provider"
 CHOOSE_SCHOOL = "school"
 CONFIRM = "confirm"
 CANCEL = "cancel"
+ROOMS_CONFIRM = "rooms_confirm"  # the buttons read "Confirm" and "Cancel" too
+ROOMS_CANCEL = "rooms_cancel"
 CHOICES = frozenset(
-    {BULK_YES, BULK_NO, USE_SPREADSHEET, USE_PROVIDER, CHOOSE_SCHOOL, CONFIRM, CANCEL}
+    {
+        BULK_YES,
+        BULK_NO,
+        USE_SPREADSHEET,
+        USE_PROVIDER,
+        CHOOSE_SCHOOL,
+        CONFIRM,
+        CANCEL,
+        ROOMS_CONFIRM,
+        ROOMS_CANCEL,
+    }
 )
 
 

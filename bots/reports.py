@@ -86,6 +86,11 @@ def preview_text(filename: str, school: str, result: Mapping[str, Any], *, ttl_m
         lines.append(
             f"{_plural(generated, 'new password')} will be generated and sent to you privately."
         )
+    return _with_warnings(lines, result, ttl_minutes)
+
+
+def _with_warnings(lines: list[str], result: Mapping[str, Any], ttl_minutes: int) -> str:
+    """A preview's lines, then its warnings and how long it is valid."""
     warnings = list(result.get("warnings") or [])
     if warnings:
         lines.append(f"{_plural(len(warnings), 'warning')} (nothing blocking):")
@@ -108,6 +113,28 @@ def support_notice(
         f"{who} uploaded `{filename}` to *{school}* from chat ({upload_id}): "
         f"{upload_counts(counts)}; {_plural(generated, 'password')} generated and sent to them privately."
     )
+
+
+def rooms_preview_text(
+    filename: str, school: str, result: Mapping[str, Any], *, ttl_minutes: int
+) -> str:
+    lines = [
+        f"`{filename}` for *{school}* looks good. If you confirm, I will import the rooms: "
+        f"{upload_counts(result.get('counts') or {})}. No room is changed until then."
+    ]
+    return _with_warnings(lines, result, ttl_minutes)
+
+
+def rooms_applied_text(filename: str, school: str, result: Mapping[str, Any]) -> str:
+    counts = result.get("counts") or {}
+    return (
+        f"Done: the rooms in `{filename}` are imported into *{school}* ({upload_counts(counts)})."
+    )
+
+
+def rooms_support_notice(who: str, filename: str, school: str, result: Mapping[str, Any]) -> str:
+    counts = result.get("counts") or {}
+    return f"{who} imported rooms from `{filename}` into *{school}* from chat: {upload_counts(counts)}."
 
 
 # -- runs -------------------------------------------------------------------------------------

@@ -31,6 +31,10 @@ ASKED_PROVIDER = "asked_provider"
 AWAITING_FILE = "awaiting_file"
 PREVIEW = "preview"
 APPLYING = "applying"
+# A rooms file instead of accounts: the admin said so, one waits for Confirm, one is applying.
+AWAITING_ROOMS = "awaiting_rooms"
+ROOMS_PREVIEW = "rooms_preview"
+ROOMS_APPLYING = "rooms_applying"
 
 SEEN_FILES_KEPT = 200
 _ATTEMPTS = 20

@@ -22,7 +22,9 @@ SEND_FILE = (
 HELP = (
     "I take account spreadsheets for your school. Say *upload* to start, *template* for the "
     "accounts template, or just send the filled-in spreadsheet here (.xlsx, .xls, .ods or "
-    ".csv). I check it and show you what would change before anything is applied."
+    ".csv). I check it and show you what would change before anything is applied. For your "
+    "rooms, say *import rooms* and send the rooms spreadsheet, or *rooms template* for its "
+    "template."
 )
 SAID_NO = (
     "No problem. If you need to add accounts later, say *upload* or just send the spreadsheet here."
@@ -52,6 +54,35 @@ ALREADY_APPLIED = "That upload was already applied; nothing more to do."
 PREVIEW_GONE = "That preview is no longer waiting; please send the spreadsheet again."
 NOT_WAITING = "That upload is no longer waiting for confirmation."
 CANCELLED = "Cancelled: nothing was changed. Send a corrected spreadsheet whenever you're ready."
+
+# Rooms files (the same dialogue, when the admin says the file is their rooms).
+SEND_ROOMS = (
+    "Send the rooms spreadsheet here (.xlsx, .xls, .ods or .csv): one room per row "
+    "with Room Name, Room Number and Teachers in Room. Say *rooms template* if you need the "
+    "template."
+)
+ROOMS_TEMPLATE_SENT = (
+    "Here is the rooms template. Fill in one room per row on the Rooms sheet: Room Name, Room "
+    "Number and Teachers in Room (emails separated by ;), and if you like Folder, Time Limit, "
+    "Travel Type, Max Capacity and Counts Toward Pass Limits. Then send it back here."
+)
+READY_FOR_ROOMS = (
+    "I'm ready for the rooms spreadsheet: send it here whenever it's filled in. Say *rooms "
+    "template* if you need the template."
+)
+WAITING_ROOMS = "Your rooms import is waiting: press *Confirm* to import the rooms or *Cancel*."
+ROOMS_CANCELLED = (
+    "Cancelled: no room was changed. Send a corrected rooms spreadsheet whenever you're ready."
+)
+ROOMS_NOT_WAITING = "That rooms import is no longer waiting for confirmation."
+ROOMS_GONE = "I can't find that rooms file any more; please send it again."
+
+
+def rooms_expired(filename: str, minutes: int) -> str:
+    return (
+        f"That preview of `{filename}` is more than {minutes} minutes old, so I discarded it "
+        "(the school's rooms may have changed since). Please send the rooms spreadsheet again."
+    )
 
 
 def several_schools(names: str) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from bots import reports, texts, upload_seam
 from bots import state as st
 from bots.dialogue import cancel_preview, move, replace_preview, start_confirm
 from bots.file_policy import FileSource, check_content, check_file
-from bots.replies import CANCEL, CONFIRM, Attachment, Button, Outcome
+from bots.replies import CANCEL, CONFIRM, Attachment, Button, FileMeta, Outcome
 from hub import audit
 from hub.actors import Actor
 from hub.chat.queries import upload_by
@@ -84,6 +85,19 @@ class UploadSteps:
         problem = check_content(meta, content)
         if problem is not None:
             return outcome.say(problem, about_file=True)
+        return self._preview_file(channel, person, schools, school, meta, content, outcome)
+
+    def _preview_file(
+        self,
+        channel: str,
+        person: Person,
+        schools: list[School],
+        school: School,
+        meta: FileMeta,
+        content: bytes,
+        outcome: Outcome,
+    ) -> Outcome:
+        """A file that passed every check before reading, previewed as an accounts upload."""
         try:
             result = upload_seam.preview(
                 self.hub,
@@ -109,15 +123,7 @@ class UploadSteps:
         )
         if errors:
             self._replace_preview(channel, person, None, school, meta.name, outcome.thread)
-            return outcome.say(
-                reports.rejected_text(meta.name, result.result),
-                attachment=Attachment(
-                    f"{meta.name.rsplit('.', 1)[0]}-problems.csv",
-                    reports.problems_csv(errors),
-                    f"All {len(errors)} problems in {meta.name}",
-                ),
-                about_file=True,
-            )
+            return self._rejected(outcome, meta.name, result.result)
 
         self._replace_preview(channel, person, result.upload_id, school, meta.name, outcome.thread)
         return outcome.say(
@@ -233,6 +239,19 @@ class UploadSteps:
         return Outcome(clicked_note="Cancelled").say(texts.CANCELLED)
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _rejected(self, outcome: Outcome, filename: str, result: dict[str, Any]) -> Outcome:
+        """A file's problems by sheet, row and column, and all of them as a CSV."""
+        errors = list(result.get("errors") or [])
+        return outcome.say(
+            reports.rejected_text(filename, result),
+            attachment=Attachment(
+                f"{filename.rsplit('.', 1)[0]}-problems.csv",
+                reports.problems_csv(errors),
+                f"All {len(errors)} problems in {filename}",
+            ),
+            about_file=True,
+        )
 
     def _replace_preview(
         self,

@@ -136,6 +136,50 @@ def parse_links(
     return {school: cls.parse_settings({**base, **chosen}) for school, chosen in links.items()}
 
 
+def selection_values(value: Any) -> list[str]:
+    """The values of one selection setting, given as a list or as comma-separated text."""
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+def _refuse_taken(
+    session: Any,
+    cls: type[Provider],
+    integration_id: str,
+    school: School,
+    chosen: dict[str, Any],
+) -> None:
+    """One of the provider's schools (a Clever school, a ClassLink org) feeds one hub school:
+    a value of an exclusive link key already linked to another school is refused."""
+    wanted = {
+        key: {v.lower(): v for v in selection_values(chosen.get(key))}
+        for key in cls.exclusive_link_keys
+        if chosen.get(key)
+    }
+    if not wanted:
+        return
+    others = session.exec(
+        select(IntegrationLink, School.name)
+        .join(School, col(School.id) == col(IntegrationLink.school_id))
+        .where(
+            IntegrationLink.integration_id == integration_id,
+            IntegrationLink.school_id != school.id,
+        )
+    )
+    for link, name in others:
+        for key, values in wanted.items():
+            taken = {v.lower() for v in selection_values(link.settings.get(key))} & set(values)
+            if taken:
+                value = values[min(taken)]
+                msg = (
+                    f"{cls.name}: '{value}' ({key}) already feeds school '{name}'; one of "
+                    f"{cls.title}'s schools feeds one school: unlink it there first, or "
+                    "choose another"
+                )
+                raise UsageError(msg)
+
+
 def _district_integration(hub: Hub, integration_id: str) -> Integration:
     with hub.session() as session:
         integration = session.get(Integration, integration_id.strip())
@@ -174,6 +218,7 @@ def link_school(
         raise ConfigError(msg)
     parse_links(hub, integration, {school.id: chosen})
     with hub.transaction() as session:
+        _refuse_taken(session, cls, integration.id, school, chosen)
         row = session.exec(
             select(IntegrationLink).where(
                 IntegrationLink.integration_id == integration.id,

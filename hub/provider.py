@@ -176,6 +176,10 @@ class Provider:
     """The settings that select one school's people (Clever ``schools``, ClassLink ``orgs``,
     Google's OU and group settings). A district integration's link to a hub school holds
     these; the integration holds the rest. Empty: the provider cannot feed a district."""
+    exclusive_link_keys: ClassVar[tuple[str, ...]] = ()
+    """Those of :attr:`link_keys` whose values each name one of the provider's schools (Clever
+    ``schools``, ClassLink ``orgs``): a value may be linked to one hub school only. Google's
+    OUs and groups are not: a district-wide staff OU may feed several schools."""
 
     def __init__(self, settings: ProviderSettings) -> None:
         """Built by the hub with the integration's settings and decrypted secrets, validated by

@@ -12,7 +12,6 @@ from hub import audit
 from hub.context import Hub
 from hub.errors import UsageError
 from hub.models import District, School
-from hub.schema import SchoolOut
 
 
 def _check_timezone(name: str) -> str:
@@ -87,4 +86,6 @@ def list_schools(
 
 def school_json(school: School) -> dict[str, Any]:
     """:class:`hub.schema.SchoolOut` as a plain document."""
+    from hub.schema import SchoolOut  # the shapes load when one is shown, not for every command
+
     return SchoolOut.from_row(school).model_dump()

@@ -19,7 +19,6 @@ from hub import audit
 from hub.context import Hub
 from hub.errors import UsageError
 from hub.models import ApiToken, utcnow
-from hub.schema import TokenOut
 from hub.schools import resolve_school
 
 DISTRICT_IT = "district_it"
@@ -103,6 +102,8 @@ def authenticate(hub: Hub, token: str) -> ApiToken | None:
 
 def token_json(row: ApiToken) -> dict[str, Any]:
     """:class:`hub.schema.TokenOut` as a plain document: never the token, nor its hash."""
+    from hub.schema import TokenOut  # the shapes load when one is shown, not for every command
+
     return TokenOut.from_row(row).model_dump()
 
 

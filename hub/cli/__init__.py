@@ -9,6 +9,7 @@ command, or asking for help, imports them all.
 
 from __future__ import annotations
 
+import gc
 import importlib
 
 from hub.cli.app import app, load_commands_with
@@ -40,8 +41,26 @@ def load_commands(name: str | None = None) -> None:
 load_commands_with(load_commands)
 
 
+def _collect_from_here(name: str | None) -> None:
+    """After the command's imports: what start-up built (modules, classes, the command tree)
+    lives as long as the process, so collections stop scanning it, and collecting resumes."""
+    del name
+    gc.freeze()
+    gc.enable()
+
+
 def main() -> None:
+    # Start-up only builds long-lived objects (hundreds of thousands of them: every module and
+    # class the command imports); a cyclic collection during it finds no garbage, and each
+    # full one would walk them all again. Collecting resumes once the command is imported.
+    gc.disable()
+    if _collect_from_here not in _started:
+        _started.append(_collect_from_here)
+        load_commands_with(_collect_from_here)
     app(prog_name="rosterhub")
+
+
+_started: list[object] = []
 
 
 __all__ = ["app", "load_commands", "main"]

@@ -2,8 +2,8 @@
 
 With ``--json`` stdout carries exactly one JSON document, so scripts can pipe it; everything
 meant for a person (progress, notes, errors) goes to stderr. Without ``--json`` results are
-small rich tables on stdout. rich is imported when something is rendered for a person, so a
-``--json`` command does not load it.
+small rich tables on stdout (rich is loaded the first time something is rendered for a
+person, so a ``--json`` command starts without it).
 """
 
 from __future__ import annotations
@@ -54,13 +54,6 @@ def stderr_console() -> Console:
     return Console(file=sys.stderr, highlight=False)
 
 
-def escape(text: str) -> str:
-    """``text`` with rich markup characters escaped (rich's own ``escape``)."""
-    from rich.markup import escape as rich_escape
-
-    return rich_escape(text)
-
-
 def print_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     sys.stdout.flush()
@@ -72,6 +65,13 @@ def emit(document: Any, *, json_mode: bool, human: Callable[[Console], None]) ->
         print_json(document)
     else:
         human(stdout_console())
+
+
+def escape(text: str) -> str:
+    """``text`` shown as it is, never read as rich markup."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 def note(message: str) -> None:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from hub import schools
 from hub.cli.app import group
 from hub.cli.output import REJECTED, JsonFlag, emit, stderr_console, table, warn
 from hub.cli.runtime import actor, cli_hub, read_upload
 from hub.rooms import imports, queries, starter, template
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 rooms_app = group("rooms", "Set up a school's rooms: the starter pack, a list, and imports.")
 

@@ -18,7 +18,9 @@ def router() -> APIRouter:
         accounts,
         bulk,
         chat,
+        connect,
         conversations,
+        districts,
         explain,
         google,
         home,
@@ -28,6 +30,7 @@ def router() -> APIRouter:
         runs,
         signin,
         static,
+        syncing,
     )
     from hub.console.web import PREFIX, ConsoleRoute
 
@@ -41,7 +44,10 @@ def router() -> APIRouter:
         bulk,
         chat,
         conversations,
+        connect,
         integrations,
+        syncing,
+        districts,
         google,
         runs,
         requests,

@@ -26,10 +26,17 @@ def start(
     here: HereDep,
     csrf_token: Annotated[str, Form(max_length=100)] = "",
     integration: Annotated[str, Form(max_length=64)] = "",
+    district: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
+    """Leave for Google's consent page: for the school being looked at, for a district
+    (``district``: a district integration, whose schools are linked afterwards), or to
+    reconnect an existing integration (``integration``)."""
     visitor = check_csrf(request, csrf_token)
     school = here.need_school()
     here.principal.require(*WRITERS)
+    for_district = (
+        access.visible_district(here.hub, here.principal, district).id if district else None
+    )
     existing = None
     if integration:
         existing = access.visible_integration(here.hub, here.principal, integration)
@@ -39,14 +46,20 @@ def start(
         if existing.school_id is not None:
             school = get_school(here.hub, existing.school_id)
     url, pending = google_oauth.start(
-        here.hub.settings, school_id=school.id, integration_id=existing.id if existing else None
+        here.hub.settings,
+        school_id=school.id,
+        integration_id=existing.id if existing else None,
+        district_id=None if existing else for_district,
     )
     save_data(here.hub, visitor, **{PENDING_KEY: pending})
     return redirect(url)
 
 
 def _problem(
-    request: Request, problem: google_oauth.ConsentProblem, integration_id: str | None
+    request: Request,
+    problem: google_oauth.ConsentProblem,
+    integration_id: str | None,
+    district_id: str | None = None,
 ) -> Response:
     return page(
         request,
@@ -57,6 +70,7 @@ def _problem(
             "detail": problem.detail,
             "extra": problem.extra,
             "integration_id": integration_id,
+            "district_id": district_id,
         },
         status=400,
     )
@@ -72,10 +86,11 @@ def callback(request: Request, here: HereDep) -> Response:
         if here.principal.sees_school(pending.get("school_id")):
             here.school = get_school(here.hub, str(pending["school_id"]))
     integration_id = pending.get("integration_id") if pending else None
+    district_id = pending.get("district_id") if pending else None
     try:
         consent = google_oauth.finish(here.hub.settings, pending, request.url.query)
     except google_oauth.ConsentProblem as problem:
-        return _problem(request, problem, integration_id)
+        return _problem(request, problem, integration_id, district_id)
     assert pending is not None
     school = access.visible_school(here.hub, here.principal, str(pending["school_id"]))
     settings = {"customer": consent.customer_id}
@@ -100,17 +115,32 @@ def callback(request: Request, here: HereDep) -> Response:
         )
         note = f"Google Workspace is reconnected ({consent.domain or consent.customer_id})."
     else:
+        for_district: str | None = None
+        for_school: str | None = school.id
+        note = (
+            f"Google Workspace is connected ({consent.domain or consent.customer_id}). "
+            "Now choose the organizational units for each account type."
+        )
+        if pending.get("district_id"):
+            district = access.visible_district(
+                here.hub, here.principal, str(pending["district_id"])
+            )
+            for_district, for_school = district.id, None
+            note = (
+                f"Google Workspace is connected for {district.name} "
+                f"({consent.domain or consent.customer_id}). Now link each school to its "
+                "organizational units and groups."
+            )
         target = integrations.create_integration(
             here.hub,
-            school_id=school.id,
+            school_id=for_school,
+            district_id=for_district,
             provider="gsuite",
             settings=settings,
             secrets={"credentials": consent.credentials},
             actor=here.principal.actor,
         )
-        note = (
-            f"Google Workspace is connected ({consent.domain or consent.customer_id}). "
-            "Now choose the organizational units for each account type."
-        )
     flash(request, visitor, note)
+    if target.district_id is not None:
+        return redirect(console_path(f"/integrations/{target.id}/links", school=school.id))
     return redirect(console_path(f"/integrations/{target.id}/syncing", school=target.school_id))

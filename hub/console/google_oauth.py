@@ -102,7 +102,11 @@ def _as_https(uri: str, setting: str) -> tuple[str, bool]:
 
 
 def start(
-    settings: Settings, *, school_id: str, integration_id: str | None
+    settings: Settings,
+    *,
+    school_id: str,
+    integration_id: str | None,
+    district_id: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """(the consent page URL, the pending state to keep in the session until the callback)."""
     client = _client(settings)
@@ -126,6 +130,7 @@ def start(
         "verifier": verifier,
         "school_id": school_id,
         "integration_id": integration_id,
+        "district_id": district_id,
         "at": int(time.time()),
     }
     return url, pending

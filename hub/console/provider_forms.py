@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import HTTPException
 
 from hub.errors import UsageError
 
@@ -155,3 +158,41 @@ def friendly(error: UsageError) -> str:
     text = re.sub(r"^[a-z_]+: setting '[a-z_]+': ", "", text)
     text = re.sub(r"^setting '[a-z_]+': ", "", text)
     return text[0].upper() + text[1:] if text else text
+
+
+def form_of(provider: str) -> ProviderForm:
+    form = FORMS.get(provider)
+    if form is None:
+        raise HTTPException(
+            404, detail=f"The console has no form for '{provider}'; use the command line."
+        )
+    return form
+
+
+def split_values(form: ProviderForm, raw: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """(settings, secrets) from a submitted form; empty secrets are left out (keep stored)."""
+    settings: dict[str, str] = {}
+    secrets: dict[str, str] = {}
+    for item in form.inputs:
+        value = str(raw.get(item.key) or "").strip()
+        if item.checkbox:
+            value = "true" if raw.get(item.key) else "false"
+        if item.secret:
+            if value:
+                secrets[item.key] = value
+        else:
+            settings[item.key] = value
+    return settings, secrets
+
+
+def required_missing(
+    form: ProviderForm, settings: dict[str, str], secrets: dict[str, str], stored: set[str]
+) -> dict[str, str]:
+    errors = {}
+    for item in form.inputs:
+        if not item.required:
+            continue
+        given = secrets.get(item.key) if item.secret else settings.get(item.key)
+        if not given and item.key not in stored:
+            errors[item.key] = f"Enter the {item.label[0].lower() + item.label[1:]}"
+    return errors

@@ -1,5 +1,7 @@
 """Rooms: the school's folders and rooms in order, the starter pack card, a room's settings
-form (the guide's rules, each broken one shown red beside its field) and the rooms import.
+form (every setting of the guide, each broken rule shown red beside its field), the
+arrangement (Move up / Move down, and the drag-and-drop of ``static/rooms.js`` posting a whole
+new order) and the rooms import.
 
 The same services as the CLI and the API (:mod:`hub.rooms`); district IT and the school's
 admins change rooms, support reads them.
@@ -7,15 +9,18 @@ admins change rooms, support reads them.
 
 from __future__ import annotations
 
+import copy
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
 
 from hub import limits
 from hub.access import OPERATORS, WRITERS, visible_room
 from hub.console.session import HereDep, check_csrf
 from hub.console.web import ConsoleRoute, console_path, page, redirect
 from hub.rooms import imports, queries, rules, starter, store, template
+from hub.rooms.checks import SchoolRooms
 from hub.tokens import SCHOOL_ADMIN
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -111,6 +116,22 @@ def move(
     return redirect(console_path("/rooms", school=school.id))
 
 
+@router.post("/rooms/order")
+def order(
+    request: Request,
+    here: HereDep,
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    ids: Annotated[list[str], Form(max_length=64)] = [],  # noqa: B006 - FastAPI's form default
+) -> Response:
+    """The drag-and-drop arrangement: the ids of the items arranged together, in their new
+    order (every folder and room outside folders, or one folder's rooms)."""
+    check_csrf(request, csrf_token)
+    school = here.need_school()
+    here.principal.require(*CHANGERS)
+    kept = store.reorder(here.hub, school_id=school.id, ids=ids, actor=here.principal.as_actor())
+    return JSONResponse({"order": kept})
+
+
 def _form_values(room: dict[str, Any]) -> dict[str, Any]:
     def restriction(value: dict[str, Any] | None) -> dict[str, str]:
         value = value or {}
@@ -134,6 +155,11 @@ def _form_values(room: dict[str, Any]) -> dict[str, Any]:
         "icon": room["icon"],
         "now": restriction(room["restriction_now"]),
         "future": restriction(room["restriction_future"]),
+        "closest_rooms": list(room["closest_rooms"]),
+        "show_as_origin": room["show_as_origin"],
+        "restrict_ending": list(room["restrict_ending"]),
+        "visibility_mode": room["visibility"]["mode"],
+        "visibility_students": list(room["visibility"]["students"]),
     }
 
 
@@ -147,7 +173,11 @@ def _edit_page(
 ) -> Response:
     school = here.need_school()
     with here.hub.engine.connect() as conn:
-        folders = [f.name for f in queries.load_layout(conn, school.id).folders]
+        layout = queries.load_layout(conn, school.id)
+        people = SchoolRooms(conn, school.id)
+        students = list(people.students)
+        teachers = sorted(people.teachers)
+    chosen = set(values["visibility_students"])
     return page(
         request,
         "room_edit.html",
@@ -157,7 +187,14 @@ def _edit_page(
             "values": values,
             "errors": errors,
             "rules": rules,
-            "folders": folders,
+            "folders": [f.name for f in layout.folders],
+            "other_rooms": [r.name for r in layout.flat() if room is None or r.id != room["id"]],
+            # the chosen students first, so a long list still shows who is picked
+            "students": [
+                {"email": e, "name": people.names.get(e, "")}
+                for e in sorted(students, key=lambda e: (e not in chosen, e))
+            ],
+            "teacher_emails": teachers,
         },
         status=status,
     )
@@ -177,13 +214,18 @@ NEW_ROOM = {
     "icon": "door",
     "now": {"who": "off", "room": "", "teacher": ""},
     "future": {"who": "off", "room": "", "teacher": ""},
+    "closest_rooms": [],
+    "show_as_origin": True,
+    "restrict_ending": [],
+    "visibility_mode": "all",
+    "visibility_students": [],
 }
 
 
 @router.get("/rooms/new")
 def new_form(request: Request, here: HereDep) -> Response:
     here.principal.require(*CHANGERS)
-    return _edit_page(request, here, None, dict(NEW_ROOM), {})
+    return _edit_page(request, here, None, copy.deepcopy(NEW_ROOM), {})
 
 
 def _folder_page(
@@ -276,6 +318,11 @@ def save(
     future_who: Annotated[str, Form(max_length=32)] = "off",
     future_room: Annotated[str, Form(max_length=16)] = "",
     future_teacher: Annotated[str, Form(max_length=320)] = "",
+    closest_rooms: Annotated[list[str], Form(max_length=200)] = [],  # noqa: B006
+    show_as_origin: Annotated[str, Form(max_length=8)] = "",
+    restrict_ending: Annotated[list[str], Form(max_length=32)] = [],  # noqa: B006
+    visibility_mode: Annotated[str, Form(max_length=16)] = "all",
+    visibility_students: Annotated[list[str], Form(max_length=320)] = [],  # noqa: B006
 ) -> Response:
     check_csrf(request, csrf_token)
     school = here.need_school()
@@ -293,6 +340,10 @@ def save(
         "folder": folder,
         "restriction_now": _restriction(now_who, now_room, now_teacher),
         "restriction_future": _restriction(future_who, future_room, future_teacher),
+        "closest_rooms": closest_rooms,
+        "show_as_origin": show_as_origin == "yes",
+        "restrict_ending": restrict_ending,
+        "visibility": {"mode": visibility_mode, "students": visibility_students},
     }
     if not folder:  # a room in a folder takes the folder's appearance
         data.update(color=color, icon=icon)
@@ -312,6 +363,11 @@ def save(
             "open": data["open"],
             "now": {"who": now_who, "room": now_room, "teacher": now_teacher},
             "future": {"who": future_who, "room": future_room, "teacher": future_teacher},
+            "closest_rooms": closest_rooms,
+            "show_as_origin": data["show_as_origin"],
+            "restrict_ending": restrict_ending,
+            "visibility_mode": visibility_mode,
+            "visibility_students": [e.strip().lower() for e in visibility_students],
         }
         fields = {"restriction_now": "now_who", "restriction_future": "future_who"}
         errors = {fields.get(key, key): message for key, message in exc.errors.items()}

@@ -19,6 +19,7 @@ FILES = {
     "console.css": "text/css; charset=utf-8",
     "console.js": "text/javascript; charset=utf-8",
     "chat.js": "text/javascript; charset=utf-8",
+    "rooms.js": "text/javascript; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
 

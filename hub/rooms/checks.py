@@ -51,6 +51,7 @@ class SchoolRooms:
     school_id: str
     rooms: dict[str, Any] = field(default_factory=dict)  # name_key -> row
     folders: dict[str, Any] = field(default_factory=dict)  # name_key -> row
+    names: dict[str, str] = field(default_factory=dict)  # email -> "First Last" of people read
 
     @classmethod
     def load(cls, conn: Connection, school_id: str) -> SchoolRooms:
@@ -63,15 +64,22 @@ class SchoolRooms:
 
     def _people(self, *, staff: bool) -> dict[str, int]:
         query = (
-            select(_account.c.email, _account.c.id, _membership.c.roles)
+            select(
+                _account.c.email,
+                _account.c.id,
+                _account.c.first_name,
+                _account.c.last_name,
+                _membership.c.roles,
+            )
             .join(_membership, _membership.c.account_id == _account.c.id)
             .where(_membership.c.school_id == self.school_id, _membership.c.status == ACTIVE)
         )
         people: dict[str, int] = {}
-        for email, account_id, roles in self.conn.execute(query):
+        for email, account_id, first, last, roles in self.conn.execute(query):
             held = set(roles_list(roles))
             if (staff and held & STAFF_ROLES) or (not staff and STUDENT in held):
                 people[email] = account_id
+                self.names[email] = " ".join(f"{first} {last}".split())
         return people
 
     @cached_property

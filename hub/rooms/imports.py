@@ -161,6 +161,21 @@ def process_rooms_file(
     return outcome.as_dict()
 
 
+def looks_like_rooms(hub: Hub, *, filename: str, content: bytes) -> bool:
+    """Whether a file is laid out as the rooms template: a sheet whose header row (within the
+    first rows, as the import looks for it) has every required rooms column. A file that
+    cannot be read is not one (the service reading it says why)."""
+    try:
+        tables = read_rooms_tables(hub, content, filename=filename)
+    except UnreadableTables:
+        return False
+    for table in tables.sheets:
+        header = _header(table)
+        if header is not None and all(column in header[1] for column in REQUIRED):
+            return True
+    return False
+
+
 def read_rooms_tables(hub: Hub, content: bytes, *, filename: str) -> Tables:
     """The file through the hub's spreadsheet reader plugin."""
     tables = hub.pm.hook.rosterhub_read_tables(content=content, filename=filename)

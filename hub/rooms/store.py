@@ -21,7 +21,7 @@ from hub.errors import UsageError
 from hub.models import Room, RoomFolder, RoomTeacher, new_id, utcnow
 from hub.rooms import rules
 from hub.rooms.checks import SchoolRooms, check_room
-from hub.rooms.queries import folder_json, load_layout, room_json
+from hub.rooms.queries import Layout, folder_json, load_layout, room_json
 
 _room = Room.__table__  # type: ignore[attr-defined]
 _folder = RoomFolder.__table__  # type: ignore[attr-defined]
@@ -317,34 +317,46 @@ def delete_folder(hub: Hub, *, folder_id: str, actor: Actor | str | None) -> Non
 # -- arrangement ---------------------------------------------------------------------------------
 
 
+def _siblings(layout: Layout, folder_id: str | None) -> list[tuple[Any, str]]:
+    """The items arranged together: one folder's rooms, or (``folder_id`` None) the top
+    level, folders and rooms outside folders, as ``(table, id)`` in their current order."""
+    if folder_id is not None:
+        inside: list[Any] = next((rs for f, rs in layout.ordered() if f and f.id == folder_id), [])
+        return [(_room, r.id) for r in inside]
+    return [
+        (_folder, f.id) if f is not None else (_room, rooms[0].id) for f, rooms in layout.ordered()
+    ]
+
+
+def _write_positions(conn: Connection, items: list[tuple[Any, str]]) -> None:
+    for position, (kind, some_id) in enumerate(items, start=1):
+        conn.execute(update(kind).where(kind.c.id == some_id).values(position=position))
+
+
+def _row_of(conn: Connection, item_id: str, actor: Actor) -> tuple[Any, Any]:
+    table = _folder if item_id.startswith("fld_") else _room
+    row = _school_of(conn, table, item_id, actor, "folder" if table is _folder else "room")
+    return table, row
+
+
 def move(hub: Hub, *, item_id: str, direction: str, actor: Actor | str | None) -> None:
     """Move a folder or a room one place up or down among its neighbours (the guide's
-    drag-and-drop arrangement, one step at a time)."""
+    drag-and-drop arrangement, one step at a time: the keyboard's way)."""
     if direction not in (UP, DOWN):
         msg = "move up or down"
         raise UsageError(msg)
     who = as_actor(actor)
-    table = _folder if item_id.startswith("fld_") else _room
     with hub.transaction() as session:
         conn = session.connection()
-        row = _school_of(conn, table, item_id, who, "folder" if table is _folder else "room")
-        layout = load_layout(conn, row.school_id)
-        if table is _room and row.folder_id is not None:
-            siblings = next(rooms for f, rooms in layout.ordered() if f and f.id == row.folder_id)
-            items = [(_room, r.id) for r in siblings]
-        else:
-            items = [
-                (_folder, f.id) if f is not None else (_room, rooms[0].id)
-                for f, rooms in layout.ordered()
-            ]
-        ids = [i for _, i in items]
-        at = ids.index(item_id)
+        table, row = _row_of(conn, item_id, who)
+        folder_id = row.folder_id if table is _room else None
+        items = _siblings(load_layout(conn, row.school_id), folder_id)
+        at = [i for _, i in items].index(item_id)
         to = at - 1 if direction == UP else at + 1
         if not 0 <= to < len(items):
             return
         items[at], items[to] = items[to], items[at]
-        for position, (kind, some_id) in enumerate(items, start=1):
-            conn.execute(update(kind).where(kind.c.id == some_id).values(position=position))
+        _write_positions(conn, items)
         audit.record(
             session,
             actor=who.name,
@@ -353,3 +365,39 @@ def move(hub: Hub, *, item_id: str, direction: str, actor: Actor | str | None) -
             school_id=row.school_id,
             direction=direction,
         )
+
+
+def reorder(hub: Hub, *, school_id: str, ids: list[str], actor: Actor | str | None) -> list[str]:
+    """Put items arranged together in the order of ``ids`` (the guide's drag-and-drop): every
+    folder and room outside folders, or every room of one folder, each exactly once. An id
+    that is not the school's is refused as unknown; nothing is written unless all are right."""
+    who = as_actor(actor)
+    _check_school(who, school_id)
+    if not ids:
+        msg = "send the rooms and folders in their new order"
+        raise UsageError(msg)
+    with hub.transaction() as session:
+        conn = session.connection()
+        rows = [_row_of(conn, item_id, who) for item_id in ids]
+        for _, row in rows:
+            if row.school_id != school_id:
+                msg = f"unknown room or folder '{row.id}'"
+                raise NotVisible(msg)
+        table, first = rows[0]
+        folder_id = first.folder_id if table is _room else None
+        current = _siblings(load_layout(conn, school_id), folder_id)
+        if sorted(ids) != sorted(i for _, i in current):
+            where = "the folder's rooms" if folder_id else "the folders and rooms outside folders"
+            msg = f"the new order must list each of {where} exactly once"
+            raise UsageError(msg)
+        kinds = {i: kind for kind, i in current}
+        _write_positions(conn, [(kinds[i], i) for i in ids])
+        audit.record(
+            session,
+            actor=who.name,
+            action="room.reordered",
+            target=folder_id or school_id,
+            school_id=school_id,
+            order=ids,
+        )
+    return ids

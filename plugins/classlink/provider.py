@@ -46,6 +46,7 @@ class OneRosterProvider(Provider):
     title = "ClassLink (OneRoster)"
     Settings = ClassLinkSettings
     link_keys = ("orgs",)
+    exclusive_link_keys = ("orgs",)
 
     def __init__(self, settings: ProviderSettings) -> None:
         super().__init__(settings)

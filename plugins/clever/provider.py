@@ -25,6 +25,7 @@ class CleverProvider(Provider):
     title = "Clever"
     Settings = CleverSettings
     link_keys = ("schools",)
+    exclusive_link_keys = ("schools",)
 
     def __init__(
         self, settings: ProviderSettings, *, transport: httpx.BaseTransport | None = None

@@ -67,3 +67,35 @@ def test_other_districts_ids_answer_404(scoped: tuple[District, str, str, str]) 
     # a new school from the scoped token lands in its district
     new = c.post("/api/v1/schools", headers=it, json={"name": "Cedar High"}).json()
     assert new["district_id"] == one
+
+
+def test_a_clever_school_already_linked_to_another_school_is_refused(district: District) -> None:
+    from hub import integrations, schools
+    from hub.testing import serve
+    from plugins.clever.sandbox import CleverSandbox
+
+    hub = district.hub
+    cedar = districts.create_district(hub, name="Cedar", actor="test")
+    north, south = (
+        schools.create_school(hub, name=name, district_id=cedar.id, actor="test").id
+        for name in ("North", "South")
+    )
+    sandbox = CleverSandbox(seed=4, users=20)
+    with serve(sandbox) as url:
+        made = integrations.create_integration(
+            hub,
+            district_id=cedar.id,
+            provider="clever",
+            settings={"base_url": url},
+            secrets={"token": sandbox.token},
+            actor="test",
+        )
+        c, it = district.client, district.as_(district.district_it)
+        links = f"/api/v1/integrations/{made.id}/links"
+        clever_school = sandbox.schools[0]["id"]
+        body = {"settings": {"schools": clever_school}}
+        assert c.put(f"{links}/{north}", headers=it, json=body).status_code == 200
+        refused = c.put(f"{links}/{south}", headers=it, json=body)
+        assert refused.status_code == 422
+        assert "already feeds school 'North'" in refused.json()["detail"]
+        assert set(districts.links_of(hub, made.id)) == {north}

@@ -324,7 +324,8 @@ def test_restart_mid_conversation_loses_nothing(
         assert len(_student_emails(after, district)) == 3
 
 
-def test_an_admin_of_several_schools_is_asked_which(slack: Slack, district: District) -> None:
+def admin_at_jefferson_too(slack: Slack, district: District) -> None:
+    """The Lincoln principal becomes an admin of Jefferson as well: two schools to pick from."""
     add_manual_account(
         slack.hub,
         school_id=district.jefferson,
@@ -334,6 +335,10 @@ def test_an_admin_of_several_schools_is_asked_which(slack: Slack, district: Dist
         roles=["admin"],
         actor="test",
     )
+
+
+def test_an_admin_of_several_schools_is_asked_which(slack: Slack, district: District) -> None:
+    admin_at_jefferson_too(slack, district)
     slack.share(ADMIN, ADMIN_DM, good_file())
     question = _wait_text(slack, "Which school is this for?")
     labels = [

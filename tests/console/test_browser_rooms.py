@@ -109,3 +109,96 @@ def test_a_school_admin_sets_up_rooms(stage: Stage, page: Any) -> None:
 
     page.get_by_role("link", name="Home").click()
     expect(page.get_by_role("heading", name="4. Rooms starter pack")).to_be_visible()
+
+
+def test_room_settings_and_drag_and_drop(stage: Stage, page: Any) -> None:
+    from hub import accounts
+    from hub.rooms import starter
+
+    school = stage.console.school_a
+    student = "rory.student@ada.example.org"
+    accounts.add_manual_account(
+        stage.hub,
+        school_id=school,
+        email=student,
+        first_name="Rory",
+        last_name="Reader",
+        roles=["student"],
+        actor="test",
+    )
+    starter.add_starter_pack(stage.hub, school_id=school, actor="test")
+    admin, password = stage.console.admin_a
+    sign_in(stage, page, admin, password)
+    page.get_by_role("link", name="Rooms").click()
+
+    # closest rooms, hidden for one student (found by searching), ends with a room code
+    page.get_by_role("link", name="Library").click()
+    closest = page.get_by_role("group", name="Closest rooms")
+    closest.get_by_label("Search rooms").fill("nur")
+    closest.get_by_label("Nurse").check()
+    expect(closest.get_by_label("Main Office")).to_be_hidden()
+    closest.get_by_label("Search rooms").fill("")
+    closest.get_by_label("Main Office").check()
+    page.get_by_label("Hide room for certain students").check()
+    page.get_by_role("button", name="Save").click()
+    visibility = page.get_by_role("group", name="Visibility")
+    expect(visibility.get_by_text("choose the students for")).to_be_visible()
+    expect(page.get_by_label("Hide room for certain students")).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    students = page.get_by_role("group", name="Students")
+    students.get_by_label("Search students").fill("rory")
+    students.get_by_label("Rory Reader").check()
+    ending = page.get_by_role("group", name="Restrict ending passes")
+    ending.get_by_label("Room Code").check()
+    ending.get_by_label("Teacher dashboard").check()
+    page.get_by_label("Show as origin room").uncheck()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Rooms", exact=True)).to_be_visible()
+    library = next(
+        r for r in queries.list_rooms(stage.hub, school_id=school) if r["name"] == "Library"
+    )
+    assert library["closest_rooms"] == ["Nurse", "Main Office"]
+    assert library["visibility"] == {"mode": "hide_for", "students": [student]}
+    assert library["restrict_ending"] == ["room_code", "teacher_dashboard"]
+    assert library["show_as_origin"] is False
+    page.get_by_role("link", name="Library").click()
+    expect(page.get_by_role("group", name="Closest rooms").get_by_label("Nurse")).to_be_checked()
+    expect(page.get_by_label("Rory Reader")).to_be_checked()
+    expect(page.get_by_label("Hide room for certain students")).to_be_checked()
+    shot(stage, page, "room-edit")
+    page.get_by_role("link", name="Back to rooms").click()
+
+    # drag Main Office above the first folder; the order is kept after a reload
+    def top_level() -> list[str]:
+        cells = page.locator("tbody[data-order-id] > tr:first-child > :first-child")
+        return [t.strip() for t in cells.all_inner_texts()]
+
+    first = page.locator("tbody[data-order-id]").first
+    office = page.locator("tbody[data-order-id]").filter(
+        has=page.get_by_role("link", name="Main Office", exact=True)
+    )
+    before = top_level()
+    assert before.index("Main Office") > 0
+    office.drag_to(first, target_position={"x": 40, "y": 3})
+    expect(page.get_by_role("status").filter(has_text="The new order is saved")).to_have_count(1)
+    page.reload()
+    after = top_level()
+    assert after[0] == "Main Office", after
+    assert sorted(after) == sorted(before)
+    # and within a folder: Restroom 2 above the folder's first room
+    restrooms = page.locator("tbody[data-order-id]").filter(has_text="Restrooms")
+    rows = restrooms.locator("tr[data-order-id]")
+    names = [t.strip() for t in rows.locator("td:first-child").all_inner_texts()]
+    last = rows.nth(len(names) - 1)
+    last.drag_to(rows.first, target_position={"x": 40, "y": 3})
+    expect(page.get_by_role("status").filter(has_text="The new order is saved")).to_have_count(1)
+    page.reload()
+    rows = (
+        page.locator("tbody[data-order-id]")
+        .filter(has_text="Restrooms")
+        .locator("tr[data-order-id]")
+    )
+    kept = [t.strip() for t in rows.locator("td:first-child").all_inner_texts()]
+    assert kept == [names[-1], *names[:-1]], kept
+    shot(stage, page, "rooms-arranged")

@@ -199,3 +199,69 @@ def test_the_sandbox_checks_the_pkce_verifier_and_uses_a_code_once(google: Googl
     wrong = httpx.post(f"{google.url}/token", data=form)
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
     assert "refresh_token" not in wrong.text
+
+
+def test_set_up_google_for_a_district_lands_on_linking_its_schools(google: Google) -> None:
+    from hub import districts, schools
+
+    cedar = districts.create_district(google.hub, name="Cedar Valley", actor="test")
+    north, south = (
+        schools.create_school(google.hub, name=name, district_id=cedar.id, actor="test").id
+        for name in ("North Elementary", "South Middle")
+    )
+    page = google.client.get(f"/console/districts/{cedar.id}?school={north}")
+    assert page.status_code == 200 and 'name="district"' in page.text
+    token = csrf_of(google.client, f"/console/districts/{cedar.id}?school={north}")
+    started = google.client.post(
+        f"/console/integrations/google/start?school={north}",
+        data={"csrf_token": token, "district": cedar.id},
+        follow_redirects=False,
+    )
+    assert started.status_code == 303
+    done = google.client.get(_consent(google, started.headers["location"]), follow_redirects=False)
+    assert done.status_code == 303 and "/links" in done.headers["location"]
+    (integration,) = [
+        i for i in integrations.list_integrations(google.hub) if i.provider == "gsuite"
+    ]
+    assert integration.district_id == cedar.id and integration.school_id is None
+    links = google.client.get(done.headers["location"]).text
+    assert "Google Workspace is connected for Cedar Valley" in links
+    assert "/Students/2025" in links and "/Staff" in links
+    token = csrf_of(google.client, done.headers["location"])
+    for school, source, setting in (
+        (north, "/Students/2025", "student_ous"),
+        (north, "/Staff", "teacher_ous"),
+        (south, "/Students/2026", "student_ous"),
+        (south, "/Staff", "teacher_ous"),  # a district-wide staff OU may feed several schools
+    ):
+        answer = google.client.post(
+            f"/console/integrations/{integration.id}/links?school={north}",
+            data={"csrf_token": token, "source": source, "setting": setting, "target": school},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, answer.text
+    saved = google.client.post(
+        f"/console/integrations/{integration.id}/syncing?school={north}",
+        data={
+            "csrf_token": token,
+            "student_ous": "/Students/2025",
+            "teacher_ous": "/Staff",
+            "admin_ous": "/Staff/Administration",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert districts.links_of(google.hub, integration.id) == {
+        north: {
+            "student_ous": "/Students/2025",
+            "teacher_ous": "/Staff",
+            "admin_ous": "/Staff/Administration",
+        },
+        south: {"student_ous": "/Students/2026", "teacher_ous": "/Staff"},
+    }
+    run = runs.submit(
+        google.hub, runs.RunRequest(integration_id=integration.id, actor="test"), here=True
+    ).run
+    assert run.status == "succeeded", run.error
+    assert set(run.school_counts or {}) == {north, south}
+    assert all(part["created"] > 0 for part in (run.school_counts or {}).values())

@@ -6,6 +6,7 @@ import pytest
 
 from hub import districts, schools
 from hub.context import Hub
+from hub.errors import UsageError
 from plugins.clever.sandbox import CleverSandbox
 from tests.districts.helpers import account_count, connect, emails, make_district, run_doc, sync
 
@@ -207,3 +208,30 @@ def test_finished_at_is_stamped_after_the_changes_are_applied(
     assert run.started_at is not None and run.finished_at is not None
     took = run.finished_at - run.started_at
     assert took.total_seconds() >= 0.3
+
+
+def test_a_clever_school_feeds_one_hub_school(
+    hub: Hub, clever: CleverSandbox, clever_url: str
+) -> None:
+    integration, north, south, ids = setup(hub, clever, clever_url)
+    south_school = schools.get_school(hub, south)
+    for taken in (ids[0], f"{ids[2]},{ids[0]}", [ids[0].upper()]):
+        with pytest.raises(
+            UsageError, match=r"'.+' \(schools\) already feeds school 'North Elementary'"
+        ):
+            districts.link_school(
+                hub, integration, school=south_school, settings={"schools": taken}, actor="t"
+            )
+    assert districts.links_of(hub, integration)[south] == {"schools": ids[1]}
+    # re-linking a school with its own Clever school (and another free one) is fine
+    north_school = schools.get_school(hub, north)
+    districts.link_school(
+        hub, integration, school=north_school, settings={"schools": f"{ids[0]},{ids[2]}"}, actor="t"
+    )
+    # once North lets it go, South may take it
+    districts.link_school(
+        hub, integration, school=north_school, settings={"schools": ids[2]}, actor="t"
+    )
+    districts.link_school(
+        hub, integration, school=south_school, settings={"schools": ids[0]}, actor="t"
+    )
