@@ -3,16 +3,15 @@ following ``links[rel=next]`` until there is none."""
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import httpx
 
 from hub.errors import CursorExpired, ProviderError
 from hub.http import HttpClient, Pages
+from hub.memory import collector_paused
 from hub.scrub import Scrubber
 from plugins.clever.mapping import unwrap
 
@@ -106,7 +105,7 @@ class CleverClient(HttpClient):
             # collector running they would set off collections that walk every object the
             # process holds, for nothing (JSON has no cycles, and the raw page is dropped
             # as soon as it is converted).
-            with _collector_paused():
+            with collector_paused():
                 payload = _decode(response)
                 items = payload["data"]
                 if convert is None:
@@ -150,17 +149,6 @@ def _decode(response: httpx.Response) -> dict[str, Any]:
         msg = f"Clever answered {response.request.url.path} without a data list"
         raise ProviderError(msg)
     return payload
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 _POSITION_PARAMS = frozenset({"starting_after", "ending_before"})
