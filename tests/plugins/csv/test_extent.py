@@ -163,6 +163,49 @@ def test_the_column_pattern_matches_exactly_the_later_columns(bound: int, value:
     assert extent.column_number(extent.column_letters(value)) == value
 
 
+def _plain_and_within(ref: str, rows: int, columns: int) -> bool:
+    """What the fast path trusts, said plainly: 0-3 capitals, 1-7 digits, neither past the
+    corner (no letters counts as column 0, leading zeros as nothing)."""
+    match = re.fullmatch(r"([A-Z]{0,3})([0-9]{1,7})", ref)
+    if match is None:
+        return False
+    letters, digits = match.groups()
+    column = extent.column_number(letters) if letters else 0
+    return column <= columns and int(digits) <= rows
+
+
+@settings(max_examples=2000, deadline=None, derandomize=True)
+@given(
+    st.integers(0, limits.MAX_SHEET_ROWS),
+    st.integers(1, limits.MAX_COLUMNS),  # a dimension names a column: A at least
+    st.one_of(
+        st.text(alphabet="ABCXYZaz$0123456789 '", max_size=11),
+        st.builds(
+            lambda column, zeros, row: extent.column_letters(column) + "0" * zeros + str(row),
+            st.integers(1, 20_000),
+            st.integers(0, 3),
+            st.integers(0, 2 * 10**6),
+        ),
+    ),
+)
+def test_the_reference_pattern_finds_exactly_the_references_not_plain_or_past_the_corner(
+    rows: int, columns: int, ref: str
+) -> None:
+    found = extent._beyond(rows, columns).search(f' r="{ref}"'.encode())
+    assert (found is None) == _plain_and_within(ref, rows, columns)
+
+
+@pytest.mark.parametrize(("rows", "columns"), [(92_001, 5), (1, 1), (100, 26), (1_048_576, 16_384)])
+def test_the_reference_pattern_holds_at_the_corner(rows: int, columns: int) -> None:
+    beyond = extent._beyond(rows, columns)
+    for row in (0, 1, rows - 1, rows, rows + 1, 10 * rows):
+        for column in (1, columns - 1, columns, columns + 1, 27 * columns):
+            for zeros in ("", "0"):
+                ref = f"{extent.column_letters(max(column, 1))}{zeros}{max(row, 0)}"
+                found = beyond.search(f' r="{ref}"'.encode())
+                assert (found is None) == _plain_and_within(ref, rows, columns), ref
+
+
 def test_measuring_a_large_real_workbook_takes_a_fraction_of_reading_it() -> None:
     rows = [HEADER] + [[f"p{n}@example.org", f"F{n}", f"L{n}", "", ""] for n in range(30_000)]
     data = xlsx({"Student": rows})
