@@ -10,16 +10,18 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 import typer.main
-from sqlalchemy.exc import SQLAlchemyError
 from typer import _click
 from typer.core import TyperGroup
 
 from hub.cli.output import FAILED, JSON_REQUESTED, USAGE, JsonFlag, report_error
 from hub.errors import HubError
+
+if TYPE_CHECKING:
+    from sqlalchemy.exc import SQLAlchemyError
 
 
 def wants_json(args: Sequence[str]) -> bool:
@@ -35,6 +37,14 @@ def _database_message(exc: SQLAlchemyError) -> str:
     origin = getattr(exc, "orig", None) or exc
     first = str(origin).strip().splitlines()[0] if str(origin).strip() else type(origin).__name__
     return f"database error: {first}"
+
+
+def _is_database_error(exc: Exception) -> bool:
+    """A SQLAlchemy error, asked without importing SQLAlchemy: a command that never loaded it
+    cannot have raised one, and importing it (0.25 s) here would put it ahead of a command's
+    own start-up work (``rosterhub import`` starts its parse child before the database layer)."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.SQLAlchemyError)
 
 
 CommandLoader = Callable[[str | None], None]
@@ -128,14 +138,14 @@ def run_guarded(call: Any, *, json_mode: bool) -> int:
     except HubError as exc:
         report_error(str(exc), json_mode=json_mode)
         return exc.exit_code
-    except SQLAlchemyError as exc:
-        report_error(_database_message(exc), json_mode=json_mode)
-        return FAILED
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         report_error(f"{exc.strerror or exc}{where}", json_mode=json_mode)
         return FAILED
     except Exception as exc:  # noqa: BLE001 - a bug: say so in one line, trace on stderr
+        if _is_database_error(exc):
+            report_error(_database_message(exc), json_mode=json_mode)
+            return FAILED
         traceback.print_exc(file=sys.stderr)
         report_error(f"unexpected error ({type(exc).__name__}): {exc}", json_mode=json_mode)
         return FAILED

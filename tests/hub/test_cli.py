@@ -701,3 +701,31 @@ def test_installed_script_prints_pure_json(tmp_path: Path) -> None:
     assert json.loads(missing.stdout) == {
         "error": "unknown run 'run_nope' (see 'rosterhub runs list')"
     }
+
+
+def test_a_database_error_is_one_json_line_naming_the_drivers_reason(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("rosterhub")
+    if not script.exists():
+        pytest.skip("the rosterhub console script is not installed in this environment")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ROSTERHUB_")}
+    (tmp_path / "hub.db").write_bytes(b"not a database, " * 512)
+    env["ROSTERHUB_DATABASE_URL"] = f"sqlite:///{tmp_path / 'hub.db'}"
+    done = subprocess.run(
+        [str(script), "--json", "school", "list"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert json.loads(done.stdout) == {"error": "database error: file is not a database"}
+    assert "Traceback" not in done.stderr
+
+
+def test_the_command_line_starts_without_the_database_layer() -> None:
+    # `rosterhub import` starts its parse child before SQLAlchemy loads; the CLI must not
+    # load it first.
+    code = (
+        "import sys, hub.cli; print(sorted(m for m in sys.modules if m.startswith('sqlalchemy')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
