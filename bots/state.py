@@ -103,6 +103,15 @@ def _row(hub: Hub, channel: str, user: str) -> Conversation:
         return found
 
 
+def peek(hub: Hub, *, channel: str, user: str) -> tuple[str, str | None] | None:
+    """(state, upload id) of a conversation, if it has begun; one read, nothing created."""
+    with hub.session() as session:
+        row = session.exec(
+            select(Conversation).where(Conversation.channel == channel, Conversation.user == user)
+        ).first()
+    return None if row is None else (row.state, row.upload_id)
+
+
 def load(hub: Hub, *, channel: str, user: str) -> State:
     row = _row(hub, channel, user)
     return State(

@@ -18,6 +18,7 @@ PREVIEW_TTL = uploads.PREVIEW_TTL  # confirm enforces it; the dialogue words it
 APPLIED = uploads.APPLIED
 CANCELLED = uploads.CANCELLED
 EXPIRED = uploads.EXPIRED
+PENDING = uploads.PENDING
 
 Progress = Callable[[int, int], None]
 """Told ``(done, total)`` while an upload applies (the password work, then the write)."""
@@ -26,6 +27,7 @@ __all__ = [
     "APPLIED",
     "CANCELLED",
     "EXPIRED",
+    "PENDING",
     "PREVIEW_TTL",
     "Progress",
     "UploadOutcome",

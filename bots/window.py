@@ -15,10 +15,12 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
+from bots import state as st
 from bots import texts, upload_seam
 from bots.conversation import Person, UploadConversation
-from bots.replies import BULK_YES, CONFIRM, USE_PROVIDER, FileMeta, Outcome
+from bots.replies import BULK_YES, CANCEL, CONFIRM, USE_PROVIDER, FileMeta, Outcome
 from bots.run_words import run_result
 from hub import resync_requests, runs
 from hub.chat import store, window
@@ -26,7 +28,7 @@ from hub.chat.queries import admin_schools, upload_by
 from hub.context import Hub
 from hub.errors import HubError
 from hub.integrations import list_integrations
-from hub.models import ChatConversation, School
+from hub.models import ChatConversation, School, utcnow
 from hub.run_status import ACTIVE
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,9 @@ _SYNC_WORDS = re.compile(
     r"^(please )?(can you |could you )?(re ?sync|sync)( my| our| the)?( accounts| roster| school)?"
     r"( now| today| please)*$"
 )
+STOPPED_AFTER = timedelta(minutes=3)
+"""A window's apply whose progress line has not moved for this long, with its upload still
+pending, stopped with its process (the write itself takes seconds, not minutes)."""
 PROVIDER_POINTER = (
     "To connect one, open *Integrations* in the menu on the left: it has Connect Clever, "
     "Connect ClassLink and Set up Google Workspace."
@@ -152,7 +157,9 @@ class WindowDialogue:
         self._answer(conversation, outcome)
 
     def refresh(self, conversation: ChatConversation) -> None:
-        """A resync this conversation asked for: its runs' start and end, told once each."""
+        """What changed meanwhile: a Confirm whose apply stopped with its process, and a
+        resync this conversation asked for (its runs' start and end, told once each)."""
+        self._reopen_stopped_apply(conversation)
         if not conversation.resync_request_id:
             return
         try:
@@ -223,10 +230,62 @@ class WindowDialogue:
             "result here as soon as they approve it.",
         )
 
+    def _reopen_stopped_apply(self, conversation: ChatConversation) -> None:
+        """A Confirm whose apply stopped with the process running it (a restart): the apply
+        is one transaction, so nothing was written and the upload is still pending. Say so
+        and offer Confirm again, once; an apply still moving (here or in another process)
+        is left alone."""
+        person = _person(conversation)
+        channel = _channel(conversation)
+        now = st.peek(self.hub, channel=channel, user=person.user)
+        if now is None or now[0] != st.APPLYING or not now[1]:
+            return
+        upload_id = now[1]
+        if any(t.name == _apply_thread(upload_id) for t in threading.enumerate()):
+            return
+        key = _apply_key(upload_id)
+        last = store.last_keyed(self.hub, conversation.id, key)
+        if last is not None and utcnow() - _aware(last.at) < STOPPED_AFTER:
+            return
+        upload = upload_by(self.hub, upload_id, f"{SURFACE}:{person.user}")
+        if upload is None or upload.status != upload_seam.PENDING:
+            return
+
+        def reopen(s: st.State) -> bool:
+            if s.state == st.APPLYING and s.upload_id == upload_id:
+                s.state = st.PREVIEW
+                return True
+            return False
+
+        if not st.change(self.hub, channel=channel, user=person.user, mutate=reopen):
+            return  # another reader reopened it a moment ago
+        name = upload.filename
+        store.add_line(
+            self.hub,
+            conversation.id,
+            author=store.ASSISTANT,
+            key=key,
+            text=f"Applying `{name}` stopped before it finished (the service restarted); nothing was changed.",
+            progress=None,
+        )
+        store.add_line(
+            self.hub,
+            conversation.id,
+            author=store.ASSISTANT,
+            text=f"`{name}` is still waiting: press Confirm to apply it again, or Cancel.",
+            buttons=[
+                store.Choice("Confirm", CONFIRM, upload_id),
+                store.Choice("Cancel", CANCEL, upload_id),
+            ],
+        )
+        window.tell_support(
+            self.hub, conversation, f"Assistant: applying `{name}` stopped; offered Confirm again."
+        )
+
     def _confirm_in_background(self, conversation: ChatConversation, upload_id: str) -> str:
         upload = upload_by(self.hub, upload_id, f"{SURFACE}:{_person(conversation).user}")
         name = upload.filename if upload is not None else "the upload"
-        key = f"apply-{upload_id}"[:64]
+        key = _apply_key(upload_id)
         store.add_line(
             self.hub,
             conversation.id,
@@ -264,7 +323,7 @@ class WindowDialogue:
             if applied is not None and applied.status == upload_seam.APPLIED:
                 self._say(conversation, texts.NOT_NOTIFIED)
 
-        threading.Thread(target=apply, name=f"chat-apply:{upload_id}", daemon=True).start()
+        threading.Thread(target=apply, name=_apply_thread(upload_id), daemon=True).start()
         return "Confirmed"
 
     def _say(self, conversation: ChatConversation, text: str) -> None:
@@ -337,6 +396,18 @@ class _Progress:
             text=f"Applying `{self.name}`: {done:,} of {total:,}…",
             progress={"done": done, "total": total},
         )
+
+
+def _apply_key(upload_id: str) -> str:
+    return f"apply-{upload_id}"[:64]
+
+
+def _apply_thread(upload_id: str) -> str:
+    return f"chat-apply:{upload_id}"
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _channel(conversation: ChatConversation) -> str:

@@ -205,8 +205,14 @@ def search_accounts(
                 full_name.ilike(pattern, escape="\\"),
             )
         )
-    joined = _account.join(_membership, _membership.c.account_id == _account.c.id)
-    count = select(func.count()).select_from(joined).where(*conditions)
+    # Only a text search needs the account's columns to count; otherwise the memberships
+    # (one per account at the school) count alone, by their (school, status) index.
+    counted = (
+        _account.join(_membership, _membership.c.account_id == _account.c.id)
+        if words
+        else _membership
+    )
+    count = select(func.count()).select_from(counted).where(*conditions)
     query = _query(school_id).where(*conditions[1:]).order_by(_account.c.email)
     with hub.engine.connect() as conn:
         total = int(conn.execute(count).scalar_one())

@@ -245,6 +245,19 @@ def lines(hub: Hub, conversation_id: str, *, after: int = 0, limit: int = PAGE) 
     return [_line(row, files.get(row.file_id or "")) for row in rows]
 
 
+def last_keyed(hub: Hub, conversation_id: str, key: str) -> Line | None:
+    """The newest line with ``key`` (a progress line is written again under its key as it
+    moves, so its time says when it last moved)."""
+    with hub.session() as session:
+        row = session.exec(
+            select(ChatMessage)
+            .where(ChatMessage.conversation_id == conversation_id, ChatMessage.key == key)
+            .order_by(col(ChatMessage.id).desc())
+            .limit(1)
+        ).first()
+    return None if row is None else _line(row, None)
+
+
 def _line(row: ChatMessage, offered: ChatFile | None) -> Line:
     assert row.id is not None
     return Line(

@@ -38,6 +38,7 @@ environment = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,  # the templates are the package's files: no stat() of each per request
 )
 
 

@@ -280,3 +280,71 @@ def test_new_lines_arrive_as_server_sent_events(
     ) as events:
         again = "".join(events.iter_text())
     assert "event: line" not in again  # resumes after the last line it saw
+
+
+def test_a_confirm_stopped_by_a_restart_is_offered_again(chat: Console) -> None:
+    """The process applying a window's Confirm died (nothing was written: the upload is still
+    pending); the window says so once and offers Confirm again, which applies it."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from bots import state as st
+    from hub.models import ChatMessage, utcnow
+
+    client, csrf = signed_in(chat, chat.admin_a)
+    begun = client.post("/console/chat/begin", data={"csrf_token": csrf}).json()["lines"]
+    lines = press(client, csrf, begun, "Yes")
+    press(client, csrf, lines, YES_INTEGRATIONS)
+    preview = client.post(
+        "/console/chat/uploads",
+        data={"csrf_token": csrf},
+        files={"file": ("roster.xlsx", good_file())},
+    ).json()["lines"]
+    confirm = next(b for b in preview[-1]["buttons"] if b["label"] == "Confirm")
+    upload_id = confirm["value"]
+    conversation = store.latest_for(chat.hub, school_id=chat.school_a, email=chat.admin_a[0])
+    assert conversation is not None
+    channel, user = f"console:{conversation.id}", f"account-{conversation.account_id}"
+
+    # What Confirm leaves behind when its process dies mid-apply.
+    def applying(s: st.State) -> None:
+        s.state = st.APPLYING
+        s.stamp("applying_at")
+
+    st.change(chat.hub, channel=channel, user=user, mutate=applying)
+    store.answer(chat.hub, conversation.id, preview[-1]["id"], "Confirmed")
+    line = store.add_line(
+        chat.hub,
+        conversation.id,
+        author=store.ASSISTANT,
+        key=f"apply-{upload_id}",
+        text="Applying `roster.xlsx`: 1 of 2…",
+        progress={"done": 1, "total": 2},
+    )
+    seen = client.get("/console/chat/lines").json()["lines"]
+    assert not any("stopped" in ln["text"] for ln in seen)  # it moved a moment ago: left alone
+
+    with chat.hub.transaction() as session:
+        session.execute(
+            update(ChatMessage)
+            .where(ChatMessage.id == line)  # type: ignore[arg-type]
+            .values(created_at=utcnow() - timedelta(minutes=10))
+        )
+    seen = client.get("/console/chat/lines").json()["lines"]
+    again = client.get("/console/chat/lines").json()["lines"]
+    stopped = [ln for ln in again if "stopped before it finished" in ln["text"]]
+    assert len(stopped) == 1 and "nothing was changed" in stopped[0]["text"]  # told once
+    assert stopped[0]["progress"] is None
+    offer = again[-1]
+    assert "still waiting" in offer["text"]
+    assert [b["label"] for b in offer["buttons"]] == ["Confirm", "Cancel"]
+    assert len(seen) == len(again)
+
+    press(client, csrf, again, "Confirm")
+    done = wait_lines(
+        client,
+        lambda ls: any(ln["file"] and ln["file"]["title"] == "Download passwords" for ln in ls),
+        "passwords after confirming again",
+    )
+    assert any("Done: `roster.xlsx` is applied" in ln["text"] for ln in done)
