@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import typer
 import typer.main
@@ -39,7 +39,7 @@ def _database_message(exc: SQLAlchemyError) -> str:
     return f"database error: {first}"
 
 
-def _is_database_error(exc: Exception) -> bool:
+def _is_database_error(exc: Exception) -> TypeGuard[SQLAlchemyError]:
     """A SQLAlchemy error, asked without importing SQLAlchemy: a command that never loaded it
     cannot have raised one, and importing it (0.25 s) here would put it ahead of a command's
     own start-up work (``rosterhub import`` starts its parse child before the database layer)."""
