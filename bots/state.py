@@ -105,11 +105,12 @@ def _row(hub: Hub, channel: str, user: str) -> Conversation:
 
 def peek(hub: Hub, *, channel: str, user: str) -> tuple[str, str | None] | None:
     """(state, upload id) of a conversation, if it has begun; one read, nothing created."""
+    query = select(Conversation.state, Conversation.upload_id).where(
+        Conversation.channel == channel, Conversation.user == user
+    )
     with hub.session() as session:
-        row = session.exec(
-            select(Conversation).where(Conversation.channel == channel, Conversation.user == user)
-        ).first()
-    return None if row is None else (row.state, row.upload_id)
+        row = session.exec(query).first()
+    return None if row is None else (row[0], row[1])
 
 
 def load(hub: Hub, *, channel: str, user: str) -> State:

@@ -8,7 +8,7 @@ handed over once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -65,9 +65,10 @@ class Line:
 
 
 def conversation_for(
-    hub: Hub, *, school_id: str, account_id: int, email: str, name: str
+    hub: Hub, *, school_id: str, account_id: int, email: str, name: Callable[[], str]
 ) -> ChatConversation:
-    """The admin's conversation at ``school_id`` (made the first time)."""
+    """The admin's conversation at ``school_id`` (made the first time, labelled ``name()``:
+    it is looked up only then)."""
     query = select(ChatConversation).where(
         ChatConversation.school_id == school_id, ChatConversation.account_id == account_id
     )
@@ -78,7 +79,7 @@ def conversation_for(
     try:
         with hub.transaction() as session:
             row = ChatConversation(
-                school_id=school_id, account_id=account_id, email=email, name=name[:200]
+                school_id=school_id, account_id=account_id, email=email, name=name()[:200]
             )
             session.add(row)
         return row

@@ -48,7 +48,7 @@ def conversation_of(here: Here) -> ChatConversation:
         school_id=school_id,
         account_id=visitor.account_id,
         email=visitor.email,
-        name=first_name(here.hub, visitor.account_id),
+        name=lambda: first_name(here.hub, visitor.account_id),
     )
 
 
