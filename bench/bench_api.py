@@ -181,31 +181,59 @@ def synced_school(database_url: str, *, people: int) -> tuple[Any, Any, Any]:
 @contextmanager
 def _served(database_url: str) -> Iterator[tuple[str, str, str, str]]:
     """The app with a school of 1,000 synced accounts; yields (base url, token, run, school)."""
-    from fastapi import FastAPI
 
     from hub import tokens
-    from hub.api import create_app
-    from hub.testing import LoopbackServer
 
     hub, school, run = synced_school(database_url, people=ACCOUNTS)
     try:
         token = tokens.create_token(hub, role="district_it", actor="bench")[1]
-        app = create_app(hub, worker=False, scheduler=False)
-
-        floor = FastAPI()
-
-        @floor.get("/floor")
-        def constant() -> dict[str, str]:
-            return {"status": "ok"}
-
-        app.mount("/bare", floor)
-        server = LoopbackServer(app).start()
-        try:
-            yield server.url, token, run.id, school.id
-        finally:
-            server.stop()
+        with served_with_floor(hub) as url:
+            yield url, token, run.id, school.id
     finally:
         hub.engine.dispose()
+
+
+def console_cookie(url: str, email: str, password: str) -> str:
+    """Sign in to the console at ``url`` as a person would; the session cookie header."""
+    import re
+
+    import httpx
+
+    with httpx.Client(base_url=url) as browser:
+        form = browser.get("/console/sign-in").text
+        token = re.search(r'name="form_token" value="([^"]+)"', form)
+        assert token
+        browser.post(
+            "/console/sign-in",
+            data={"email": email, "password": password, "form_token": token.group(1)},
+        )
+        cookie = browser.cookies.get("rosterhub_session")
+    assert cookie, f"{email} could not sign in"
+    return f"rosterhub_session={cookie}"
+
+
+@contextmanager
+def served_with_floor(hub: Any) -> Iterator[str]:
+    """The real app on a loopback server, with the floor mounted beside it: a bare route of
+    the same framework returning a constant (``/bare/floor``). Yields the base URL."""
+    from fastapi import FastAPI
+
+    from hub.api import create_app
+    from hub.testing import LoopbackServer
+
+    app = create_app(hub, worker=False, scheduler=False)
+    floor = FastAPI()
+
+    @floor.get("/floor")
+    def constant() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.mount("/bare", floor)
+    server = LoopbackServer(app).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 
 def measure(database_url: str, *, requests: int) -> dict[str, Load]:

@@ -10,7 +10,6 @@ framework returning a constant, on the same server under the same load.
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +20,9 @@ from bench.bench_api import (
     FLOOR,
     QUICK_REQUESTS,
     Load,
+    console_cookie,
     load_from_another_process,
+    served_with_floor,
     synced_school,
 )
 from bench.figure import Figure
@@ -39,13 +40,10 @@ LABELS = {
 @contextmanager
 def _served(database_url: str) -> Iterator[tuple[str, str, dict[str, str]]]:
     import httpx
-    from fastapi import FastAPI
 
     from bots.window import install
     from hub.accounts import add_manual_account
-    from hub.api import create_app
     from hub.chat import store
-    from hub.testing import LoopbackServer
 
     hub, school, _run = synced_school(database_url, people=100)
     try:
@@ -60,30 +58,9 @@ def _served(database_url: str) -> Iterator[tuple[str, str, dict[str, str]]]:
         )
         assert password
         install(hub)
-        app = create_app(hub, worker=False, scheduler=False)
-        floor = FastAPI()
-
-        @floor.get("/floor")
-        def constant() -> dict[str, str]:
-            return {"status": "ok"}
-
-        app.mount("/bare", floor)
-        server = LoopbackServer(app).start()
-        try:
-            with httpx.Client(base_url=server.url) as browser:
-                form = browser.get("/console/sign-in").text
-                token = re.search(r'name="form_token" value="([^"]+)"', form)
-                assert token
-                browser.post(
-                    "/console/sign-in",
-                    data={
-                        "email": account["email"],
-                        "password": password,
-                        "form_token": token.group(1),
-                    },
-                )
-                cookie = browser.cookies.get("rosterhub_session")
-                assert cookie, "the bench admin could not sign in"
+        with served_with_floor(hub) as url:
+            cookie = console_cookie(url, account["email"], password)
+            with httpx.Client(base_url=url, headers={"Cookie": cookie}) as browser:
                 assert browser.get("/console/chat/lines").status_code == 200  # the conversation
             conversation = store.conversations(hub, None)[0]
             last = 0
@@ -91,9 +68,7 @@ def _served(database_url: str) -> Iterator[tuple[str, str, dict[str, str]]]:
                 author = store.ADMIN if i % 2 else store.ASSISTANT
                 last = store.add_line(hub, conversation.id, author=author, text=f"line {i} " * 12)
             paths = {"fresh": f"/console/chat/lines?after={last}", "all": "/console/chat/lines"}
-            yield server.url, f"rosterhub_session={cookie}", paths
-        finally:
-            server.stop()
+            yield url, cookie, paths
     finally:
         hub.engine.dispose()
 

@@ -17,7 +17,6 @@ measured against a 5 MB budget (only the newest preview of an integration keeps 
 
 from __future__ import annotations
 
-import re
 import statistics
 import tempfile
 import time
@@ -32,7 +31,9 @@ from bench.bench_api import (
     FLOOR,
     QUICK_REQUESTS,
     Load,
+    console_cookie,
     load_from_another_process,
+    served_with_floor,
     synced_school,
 )
 from bench.figure import Figure
@@ -53,47 +54,23 @@ LABELS = {
 @contextmanager
 def _served(database_url: str) -> Iterator[tuple[str, str, dict[str, str]]]:
     """The app with a school of 5,000 accounts; yields (base url, cookie, paths by key)."""
-    import httpx
-    from fastapi import FastAPI
 
-    from hub.api import create_app
     from hub.staff import add_staff
-    from hub.testing import LoopbackServer
 
     hub, school, run = synced_school(database_url, people=ACCOUNTS)
     try:
         staff, password = add_staff(
             hub, email="bench@district.example.org", role="district_it", actor="bench"
         )
-        app = create_app(hub, worker=False, scheduler=False)
-        floor = FastAPI()
-
-        @floor.get("/floor")
-        def constant() -> dict[str, str]:
-            return {"status": "ok"}
-
-        app.mount("/bare", floor)
-        server = LoopbackServer(app).start()
-        try:
-            with httpx.Client(base_url=server.url) as browser:
-                form = browser.get("/console/sign-in").text
-                token = re.search(r'name="form_token" value="([^"]+)"', form)
-                assert token
-                browser.post(
-                    "/console/sign-in",
-                    data={"email": staff.email, "password": password, "form_token": token.group(1)},
-                )
-                cookie = browser.cookies.get("rosterhub_session")
-                assert cookie, "the bench user could not sign in"
+        with served_with_floor(hub) as url:
+            cookie = console_cookie(url, staff.email, password)
             paths = {
                 "home": f"/console?school={school.id}",
                 "accounts": f"/console/accounts?school={school.id}",
                 "search": f"/console/accounts?school={school.id}&q=Hopper",
                 "run": f"/console/runs/{run.id}",
             }
-            yield server.url, f"rosterhub_session={cookie}", paths
-        finally:
-            server.stop()
+            yield url, cookie, paths
     finally:
         hub.engine.dispose()
 

@@ -65,3 +65,13 @@ is stuck or hostile, and is killed."""
 PARALLEL_PARSES = 2
 """Parses under way at once in one process (one per core of a 2-core machine): more uploads at
 the same moment wait their turn instead of multiplying the memory ceiling."""
+
+
+FILENAME_CHARS = 255
+"""The longest file name an upload keeps (what a person named it, for its record and messages)."""
+
+
+def sent_name(filename: str | None, default: str) -> str:
+    """A sent file's own name: some browsers send the whole (Windows) path; cut to
+    :data:`FILENAME_CHARS`, ``default`` when nothing is left."""
+    return (filename or default).replace("\\", "/").rsplit("/", 1)[-1][:FILENAME_CHARS] or default

@@ -204,7 +204,7 @@ def import_rooms(
             status.HTTP_413_CONTENT_TOO_LARGE,
             detail=f"the file is over {limits.MAX_FILE_BYTES // limits.MB} MB; split it into smaller files",
         )
-    filename = (file.filename or "rooms").replace("\\", "/").rsplit("/", 1)[-1][:255] or "rooms"
+    filename = limits.sent_name(file.filename, "rooms")
     result = imports.process_rooms_file(
         hub,
         school_id=school.id,

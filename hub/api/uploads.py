@@ -60,7 +60,7 @@ def upload(
             status.HTTP_413_CONTENT_TOO_LARGE,
             detail=f"the file is over {limits.MAX_FILE_BYTES // limits.MB} MB; split it into smaller files",
         )
-    filename = (file.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
+    filename = limits.sent_name(file.filename, "upload")
     try:
         if dry_run:
             outcome = process_upload(

@@ -82,7 +82,7 @@ def preview(
             error=f"The file is over {limits.MAX_FILE_BYTES // limits.MB} MB; split it into smaller files",
             status=413,
         )
-    filename = file.filename.replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
+    filename = limits.sent_name(file.filename, "upload")
     outcome = upload_service.preview_upload(
         here.hub,
         school_id=school.id,

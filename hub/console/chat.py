@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Response, UploadFile
@@ -70,6 +71,20 @@ def _refused(exc: UsageError) -> JSONResponse:
     return JSONResponse({"error": str(exc)}, status_code=status)
 
 
+def _acted(
+    here: Here,
+    conversation: ChatConversation,
+    after: int,
+    act: Callable[[ChatConversation], object],
+) -> JSONResponse:
+    """Do ``act`` in the conversation; the lines after ``after``, or the refusal."""
+    try:
+        act(conversation)
+    except UsageError as exc:
+        return _refused(exc)
+    return _done(here.hub, conversation, after)
+
+
 def _done(hub: Hub, conversation: ChatConversation, after: int) -> JSONResponse:
     return JSONResponse({"lines": lines_json(hub, conversation, after)})
 
@@ -119,12 +134,7 @@ def begin(
     after: Annotated[int, Form(ge=0)] = 0,
 ) -> Response:
     check_csrf(request, csrf_token)
-    conversation = conversation_of(here)
-    try:
-        window.begin(here.hub, conversation)
-    except UsageError as exc:
-        return _refused(exc)
-    return _done(here.hub, conversation, after)
+    return _acted(here, conversation_of(here), after, lambda c: window.begin(here.hub, c))
 
 
 @router.post("/chat/messages")
@@ -136,12 +146,7 @@ def say(
     after: Annotated[int, Form(ge=0)] = 0,
 ) -> Response:
     check_csrf(request, csrf_token)
-    conversation = conversation_of(here)
-    try:
-        window.say(here.hub, conversation, text)
-    except UsageError as exc:
-        return _refused(exc)
-    return _done(here.hub, conversation, after)
+    return _acted(here, conversation_of(here), after, lambda c: window.say(here.hub, c, text))
 
 
 @router.post("/chat/choices")
@@ -155,12 +160,12 @@ def choose(
     after: Annotated[int, Form(ge=0)] = 0,
 ) -> Response:
     check_csrf(request, csrf_token)
-    conversation = conversation_of(here)
-    try:
-        window.choose(here.hub, conversation, line, choice, value)
-    except UsageError as exc:
-        return _refused(exc)
-    return _done(here.hub, conversation, after)
+    return _acted(
+        here,
+        conversation_of(here),
+        after,
+        lambda c: window.choose(here.hub, c, line, choice, value),
+    )
 
 
 @router.post("/chat/uploads")
@@ -172,16 +177,14 @@ def send_file(
     after: Annotated[int, Form(ge=0)] = 0,
 ) -> Response:
     check_csrf(request, csrf_token)
-    conversation = conversation_of(here)
+    conversation = conversation_of(here)  # only a school admin's window: before reading
     if file is None or not file.filename:
         return JSONResponse({"error": "Choose the spreadsheet to send."}, status_code=400)
     content = file.file.read(limits.MAX_FILE_BYTES + 1)
-    filename = file.filename.replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
-    try:
-        window.send_file(here.hub, conversation, filename, content)
-    except UsageError as exc:
-        return _refused(exc)
-    return _done(here.hub, conversation, after)
+    filename = limits.sent_name(file.filename, "upload")
+    return _acted(
+        here, conversation, after, lambda c: window.send_file(here.hub, c, filename, content)
+    )
 
 
 @router.get("/chat/files/{file_id}")

@@ -88,7 +88,7 @@ def import_rooms(
             request, here, import_error="Choose the rooms spreadsheet to send", status=400
         )
     content = file.file.read(limits.MAX_FILE_BYTES + 1)
-    filename = file.filename.replace("\\", "/").rsplit("/", 1)[-1][:255] or "rooms"
+    filename = limits.sent_name(file.filename, "rooms")
     result = imports.process_rooms_file(
         here.hub,
         school_id=school.id,

@@ -11,6 +11,7 @@ about another school. The file itself is read by the registered upload format
 
 from __future__ import annotations
 
+from hub import limits
 from hub.actors import Actor, as_actor
 from hub.context import Hub
 from hub.errors import UsageError
@@ -35,8 +36,6 @@ from hub.uploads.records import (
     school_ids,
     store,
 )
-
-FILENAME_MAX = 255  # Upload.filename
 
 
 def upload_format(hub: Hub) -> UploadFormat:
@@ -142,7 +141,7 @@ def receive(
         raise UsageError(msg)
     target = Target(get_school(hub, school_id), school_ids(hub, actor), actor)
     check = validate(hub, content, filename, target)
-    label = upload_format(hub).label(content, filename)[:FILENAME_MAX]
+    label = upload_format(hub).label(content, filename)[: limits.FILENAME_CHARS]
     upload = Upload(school_id=target.school.id, filename=label, status=PENDING, actor=actor.name)
     return target, check, upload
 
