@@ -92,9 +92,10 @@ class UploadFormat(Protocol):
         """A small filled-in example (name, bytes) for the demo, or None."""
         ...
 
-    def warm_up(self) -> None:
-        """Start whatever the parser needs (a confined child process) ahead of the first file;
-        cheap to call again."""
+    def read_ahead(self, content: bytes, filename: str) -> None:
+        """Begin reading and checking a file whose :meth:`validate` comes later (a command
+        that has still to open the database): the next ``validate`` of the same bytes and
+        name takes the result, whatever schools it is then given."""
         ...
 
 

@@ -258,10 +258,10 @@ def import_(
     json_mode: JsonFlag = False,
 ) -> None:
     """Import an accounts spreadsheet into a school (adds and updates, never deactivates)."""
-    with cli_hub(warm_reader=True) as hub:  # the parse child boots while this one imports
+    content = read_upload(file)
+    with cli_hub(upload=(content, file.name)) as hub:  # the child reads while this one imports
         from hub import schools
 
-        content = read_upload(file)
         target = schools.resolve_school(hub, school)
         with upload_progress(enabled=not dry_run) as report:
             result = import_spreadsheet(

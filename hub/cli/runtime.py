@@ -31,20 +31,21 @@ def registry() -> Registry:
 
 
 @contextmanager
-def cli_hub(*, warm_reader: bool = False) -> Iterator[Hub]:
+def cli_hub(*, upload: tuple[bytes, str] | None = None) -> Iterator[Hub]:
     """The hub for one command, from the environment; its connections close afterwards.
 
-    ``warm_reader``: the command reads a spreadsheet, so the upload format's parse child is
-    started first (:meth:`hub.formats.UploadFormat.warm_up`), as soon as the plugins are
-    loaded: it boots while this process imports the database layer (which is why that import
-    is here, not at the top of the module).
+    ``upload``: the command imports this accounts file (bytes, name), so the upload format
+    begins reading and checking it (:meth:`hub.formats.UploadFormat.read_ahead`) as soon as
+    the plugins are loaded: the parse child works while this process imports the database
+    layer and finds the school (which is why that import is here, not at the top of the
+    module).
 
     What exists once the hub is open (every module, model and plugin) lives as long as the
     command: it is moved out of the cycle collector's reach (``gc.freeze``), so the collections
     a large upload's rows set off, and the one at exit, do not walk it all again each time."""
     pm = plugin_manager()
-    if warm_reader:
-        Registry(pm).upload_format().warm_up()
+    if upload is not None:
+        Registry(pm).upload_format().read_ahead(*upload)
     from hub.config import get_settings
     from hub.context import open_hub
 

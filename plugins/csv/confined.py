@@ -15,10 +15,16 @@ runs. It starts on the first parse (or :func:`warm_up`) and ends with the proces
 whose parse needs nothing the process lacks may ask for ``fork_when_alone``: a process with a
 single thread (a CLI command) then forks itself for the child, under the same ceilings, instead
 of starting a forkserver and its imports for one parse (the rooms import).
+
+A parse may also begin before everything it needs is known (:func:`begin`): a command that
+still has to open its database to learn the school names starts reading the file at once, and
+the child asks for the names (its ``asked()``) only when it reaches the rule that needs them;
+the parent hands them over with :meth:`Answers.tell` when it has them.
 """
 
 from __future__ import annotations
 
+import atexit
 import io
 import logging
 import multiprocessing
@@ -29,11 +35,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext, ForkServerProcess
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from hub import limits
 
@@ -66,6 +73,71 @@ class Failed(Exception):
         self.detail = detail
 
 
+class Answers:
+    """What the parent tells a child that asks (``run(..., answers=...)``): a two-way pipe
+    made before the child, so the parent may tell before the child exists or asks."""
+
+    def __init__(self) -> None:
+        self.ours, self.theirs = multiprocessing.Pipe(duplex=True)
+
+    def tell(self, value: Any) -> None:
+        """The next thing the child's ``asked()`` returns. A child that ended without asking
+        is not waiting for it, so a closed pipe is no error."""
+        try:
+            self.ours.send(value)
+        except (OSError, ValueError):  # the child is gone, or its result is in and closed
+            log.debug("parse child no longer listening")
+
+
+class Begun(Generic[T]):
+    """A confined call under way in a thread of this process (:func:`begin`)."""
+
+    def __init__(self, future: Future[T], answers: Answers) -> None:
+        self._future = future
+        self.answers = answers
+
+    def tell(self, value: Any) -> None:
+        self.answers.tell(value)
+
+    def result(self) -> T:
+        """What the call returned; what it raised is raised here."""
+        return self._future.result()
+
+
+def begin(work: Callable[[Answers], T]) -> Begun[T]:
+    """``work(answers)`` in a daemon thread, at once: ``work`` runs a confined call with
+    ``answers`` (:func:`run`), whose child asks for what is not known yet. A process that
+    ends without taking the result leaves nothing behind: the thread is a daemon and the
+    child, whose pipe then closes, stops asking."""
+    future: Future[T] = Future()
+    answers = Answers()
+    _note_the_end()
+
+    def main() -> None:
+        try:
+            future.set_result(work(answers))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever takes the result
+            future.set_exception(exc)
+
+    threading.Thread(target=main, name="rosterhub-read-ahead", daemon=True).start()
+    return Begun(future, answers)
+
+
+_end_noted = False
+_ending = threading.Event()
+"""Set as this process exits: a child then ended by :mod:`multiprocessing` (it terminates
+daemonic children at exit) is a read nobody took, not a failure worth a warning."""
+
+
+def _note_the_end() -> None:
+    # Registered after multiprocessing's own exit hook, so it runs first.
+    global _end_noted
+    with _lock:
+        if not _end_noted:
+            atexit.register(_ending.set)
+            _end_noted = True
+
+
 def warm_up() -> None:
     """Start the forkserver if it is not running (it boots in the background; a check when it
     is), so that its start-up overlaps other work."""
@@ -79,19 +151,27 @@ def run(
     memory_bytes: int | None = None,
     seconds: float | None = None,
     fork_when_alone: bool = False,
+    answers: Answers | None = None,
 ) -> T:
     """``func(*args)`` in a child process, under ``memory_bytes`` of further address space and
     ``seconds`` of wall clock (defaults: :data:`hub.limits.PARSE_MEMORY_BYTES` and
     :data:`hub.limits.PARSE_SECONDS`). An exception ``func`` raises is raised here; anything
     else that stops the child raises :class:`Failed`. ``func`` must be importable by name.
     Callers reading an upload take a :func:`turn` first. ``fork_when_alone``: see the module
-    docstring (forking is safe only while the process has one thread)."""
+    docstring (forking is safe only while the process has one thread). ``answers``: ``func``
+    is called with ``asked=``, a callable returning the next value told through them."""
     memory = limits.PARSE_MEMORY_BYTES if memory_bytes is None else memory_bytes
     timeout = limits.PARSE_SECONDS if seconds is None else seconds
     deadline = time.monotonic() + timeout
     alone = fork_when_alone and threading.active_count() == 1
     return _run_child(
-        func, args, memory=memory, timeout=timeout, deadline=deadline, fork_self=alone
+        func,
+        args,
+        memory=memory,
+        timeout=timeout,
+        deadline=deadline,
+        fork_self=alone and answers is None,
+        answers=answers,
     )
 
 
@@ -117,12 +197,16 @@ def _run_child(
     timeout: float,
     deadline: float,
     fork_self: bool = False,
+    answers: Answers | None = None,
 ) -> T:
-    receive, send = multiprocessing.Pipe(duplex=False)
+    if answers is None:
+        receive, send = multiprocessing.Pipe(duplex=False)
+    else:
+        receive, send = answers.ours, answers.theirs
     kind: Any = multiprocessing.get_context("fork").Process if fork_self else _Child
     child = kind(
         target=_child_main,
-        args=(send, func, args, memory, timeout),
+        args=(send, func, args, memory, timeout, answers is not None),
         name="rosterhub-parse",
         daemon=True,
     )
@@ -164,6 +248,8 @@ def _run_child(
 def _death(exitcode: int | None) -> Failed:
     """Why a child that sent nothing died: calamine aborts (SIGABRT) when an allocation fails,
     the kernel kills (SIGKILL) on out-of-memory and SIGXCPU marks the CPU ceiling."""
+    if _ending.is_set():
+        return Failed(CRASH, "ended with this process")
     if exitcode is not None and exitcode < 0:
         number = -exitcode
         try:
@@ -235,13 +321,19 @@ def _get_slots() -> threading.BoundedSemaphore:
 
 
 def _child_main(
-    conn: Connection, func: Callable[..., Any], args: tuple[Any, ...], memory: int, seconds: float
+    conn: Connection,
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    memory: int,
+    seconds: float,
+    asking: bool = False,
 ) -> None:
     os.dup2(2, 1)  # nothing a library prints may reach a command's --json output
     _ceilings(memory, seconds)
     try:
         try:
-            conn.send(("ok", func(*args)))
+            value = func(*args, asked=conn.recv) if asking else func(*args)
+            conn.send(("ok", value))
         except MemoryError:
             conn.send((MEMORY, None))
         except Exception as exc:  # noqa: BLE001 - the parent decides what it means
@@ -250,6 +342,8 @@ def _child_main(
             conn.send((CRASH, _described(exc)))
     except MemoryError:
         conn.send((MEMORY, None))
+    except OSError:  # the parent is gone (it ended without taking the result): nobody to tell
+        pass
     finally:
         conn.close()
 

@@ -124,17 +124,19 @@ def _zip_kind(content: bytes) -> str:
 
 
 def parse_confined(
-    parse: Callable[[bytes, str, str, Bounds], T],
+    parse: Callable[..., T],
     content: bytes,
     *,
     filename: str,
     fork_when_alone: bool = False,
+    answers: confined.Answers | None = None,
 ) -> T:
     """``parse(content, kind, filename, bounds)`` in the confined parse child, after the size,
     type and extent checks: the one way a spreadsheet is read. Raises :class:`UnreadableFile`
     with a person's reason for anything that is not a result (``parse`` raises it too).
     ``fork_when_alone``: a single-threaded process forks itself for the child
-    (:func:`plugins.csv.confined.run`), for a ``parse`` that needs no library it lacks."""
+    (:func:`plugins.csv.confined.run`), for a ``parse`` that needs no library it lacks.
+    ``answers``: ``parse`` is also given ``asked=`` (:func:`plugins.csv.confined.run`)."""
     if len(content) > limits.MAX_FILE_BYTES:
         raise UnreadableFile(too_big(len(content)))
     if not content.strip():
@@ -147,7 +149,13 @@ def parse_confined(
         with confined.turn():
             check_extents(measure(content, kind=kind, filename=filename), csv_file=kind == CSV)
             return confined.run(
-                parse, content, kind, filename, bounds(), fork_when_alone=fork_when_alone
+                parse,
+                content,
+                kind,
+                filename,
+                bounds(),
+                fork_when_alone=fork_when_alone,
+                answers=answers,
             )
     except confined.Failed as exc:
         raise UnreadableFile(failure(exc, filename)) from None
@@ -157,6 +165,16 @@ def parse_confined(
         log.warning("reading %s failed: %s: %s", filename, type(exc).__name__, exc)
         failed = confined.Failed(confined.CRASH, type(exc).__name__)
         raise UnreadableFile(failure(failed, filename)) from None
+
+
+def begin_confined(parse: Callable[..., T], content: bytes, *, filename: str) -> confined.Begun[T]:
+    """:func:`parse_confined` begun now, in a thread (:func:`plugins.csv.confined.begin`):
+    the checks, then ``parse(content, kind, filename, bounds, asked=...)`` in the child, which
+    asks for what the caller tells later (:meth:`plugins.csv.confined.Begun.tell`)."""
+    confined.warm_up()
+    return confined.begin(
+        lambda answers: parse_confined(parse, content, filename=filename, answers=answers)
+    )
 
 
 # Rows, columns and cells a sheet may reach: passed to the child, whose limits module is its own.

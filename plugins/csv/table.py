@@ -226,8 +226,11 @@ def _column_text(column: pd.Series) -> tuple[pd.Series, pd.Series | None]:
     """
     if infer_dtype(column, skipna=False) in ("string", "empty"):
         return column, None
-    converted = column.map(lambda v: not isinstance(v, str))
-    return column.map(cell_text), converted
+    values = column.tolist()
+    converted = [not isinstance(value, str) for value in values]
+    text = [cell_text(v) if other else v for v, other in zip(values, converted, strict=True)]
+    index = column.index
+    return pd.Series(text, index=index, dtype=object), pd.Series(converted, index=index)
 
 
 def _clean(text: pd.Series, column: str) -> pd.Series:

@@ -12,9 +12,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from hub.formats import sample_file
-from plugins.csv import confined
 from plugins.csv.sniff import source_name
-from plugins.csv.validation import Validation, validate_file
+from plugins.csv.validation import Validation, read_ahead, validate_file
 
 SAMPLE = "demo-accounts.xlsx"
 
@@ -43,5 +42,5 @@ class SpreadsheetFormat:
     def sample(self) -> tuple[str, bytes] | None:
         return sample_file(Path(__file__).resolve().parent / "sample", SAMPLE)
 
-    def warm_up(self) -> None:
-        confined.warm_up()
+    def read_ahead(self, content: bytes, filename: str) -> None:
+        read_ahead(content, filename=filename)

@@ -34,7 +34,7 @@ from plugins.csv.layout import (
 )
 from plugins.csv.reader import Workbook, check_rows, parse
 from plugins.csv.sniff import Bounds
-from plugins.csv.validation import MAX_LISTED, People, Validation, validate_file
+from plugins.csv.validation import MAX_LISTED, People, Scope, Validation, validate_file
 
 NAME_MAX = 200  # Account.first_name / last_name
 
@@ -64,19 +64,18 @@ def read_and_validate(
     filename: str,
     bounds: Bounds,
     *,
-    schools: Iterable[str] | None,
-    only_these: bool,
+    scope: Callable[[], Scope],
     max_rows: int,
     max_listed: int = MAX_LISTED,
 ) -> Validation:
     """Read the file and check every rule: what the parse child runs for
-    :func:`plugins.csv.validation.validate_file`. ``max_rows`` and ``max_listed``: the
-    parent's limits (the child's own module state may differ)."""
+    :func:`plugins.csv.validation.validate_file`. ``scope``: asked for the school names only
+    when a row names Additional Schools (they may still be on their way from the parent).
+    ``max_rows`` and ``max_listed``: the parent's limits (the child's own module state may
+    differ)."""
     book = parse(content, kind, filename, bounds)
     rows = check_rows(book, max_rows)
-    checked = validate_workbook(
-        book, filename=filename, schools=schools, only_these=only_these, max_listed=max_listed
-    )
+    checked = validate_workbook(book, filename=filename, scope=scope, max_listed=max_listed)
     checked.rows = rows
     return checked
 
@@ -88,7 +87,14 @@ def validate_workbook(
     schools: Iterable[str] | None = None,
     only_these: bool = False,
     max_listed: int = MAX_LISTED,
+    scope: Callable[[], Scope] | None = None,
 ) -> Validation:
+    """Every rule on every row. ``schools`` and ``only_these``: see
+    :func:`plugins.csv.validation.validate_file`; or ``scope``, which returns both and is
+    called only if a row names Additional Schools (that rule runs last)."""
+    if scope is None:
+        known: Scope = (None if schools is None else tuple(schools), only_these)
+        scope = lambda: known  # noqa: E731 - the rules only ever call it
     errors: _Found = []
     frames: list[pd.DataFrame] = []
     usable = 0
@@ -140,8 +146,8 @@ def validate_workbook(
         _flag(errors, rows, too_long, column, f"{column} is longer than {NAME_MAX} characters")
     _check_roles(rows, errors, unusable)
     _check_passwords(rows, email, errors)
-    school_lists = _check_schools(rows, schools, errors, unusable, only_these=only_these)
     _check_duplicates(rows, email, errors)
+    school_lists = _check_schools(rows, scope, errors, unusable)
 
     people = People(
         [
@@ -276,11 +282,9 @@ def _check_passwords(rows: pd.DataFrame, email: pd.Series, errors: _Found) -> No
 
 def _check_schools(
     rows: pd.DataFrame,
-    schools: Iterable[str] | None,
+    scope: Callable[[], Scope],
     errors: _Found,
     unusable: dict[str, pd.Series],
-    *,
-    only_these: bool = False,
 ) -> pd.Series:
     """Each row's further schools as a tuple of school names (as the hub spells them)."""
     text: pd.Series = rows["schools_text"]
@@ -288,6 +292,7 @@ def _check_schools(
     given = _clear(text != "", unusable, "schools_text")
     if not given.any():
         return result
+    schools, only_these = scope()
     exact = set(schools) if schools is not None else None
     folded = {name.casefold(): name for name in exact} if exact is not None else {}
     problem = _not_yours(sorted(exact or ())) if only_these else _unknown_school

@@ -5,12 +5,17 @@ child has the reader and the rules (pandas) loaded already, so the process that 
 upload never imports pandas at all, and what comes back is only the verdict: the errors, the
 warnings and the valid rows as plain columns (:class:`Validation`), pickled compactly. This
 module loads no spreadsheet library; the rules are :mod:`plugins.csv.validate`.
+
+A command that has yet to open its database may :func:`read_ahead`: the child reads the file
+and applies every rule at once, and waits for the school names (which only the database knows)
+only if a row names Additional Schools; :func:`validate_file` of the same bytes then hands the
+names over and takes the verdict.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -19,7 +24,15 @@ from typing import Any
 from hub import limits
 from hub.formats import UploadPerson
 from hub.issues import FileIssue
-from plugins.csv.sniff import Bounds, UnreadableFile, load_source, parse_confined, source_name
+from plugins.csv.confined import Begun
+from plugins.csv.sniff import (
+    Bounds,
+    UnreadableFile,
+    begin_confined,
+    load_source,
+    parse_confined,
+    source_name,
+)
 
 # Listing 50,000 identical mistakes helps nobody; the first ones show the pattern.
 MAX_LISTED = 1000
@@ -115,6 +128,34 @@ def _unpickle_people(count: int, packed: list[str | list[Any]]) -> People:
     )
 
 
+Scope = tuple[tuple[str, ...] | None, bool]
+"""What the Additional Schools rule needs: the school names (None: not checked) and whether they
+are only the uploader's own (``only_these``)."""
+
+_ahead: tuple[bytes, str, Begun[Validation]] | None = None
+
+
+def read_ahead(content: bytes, *, filename: str) -> None:
+    """Begin reading and checking ``content`` now, before the schools it may name are known;
+    the next :func:`validate_file` of the same bytes and name takes the result (any other
+    file is read as usual). One file at a time: for a command, not a server."""
+    global _ahead
+    label = source_name(content, filename)
+    check = partial(_in_child, scope=None, max_rows=limits.MAX_ROWS, max_listed=MAX_LISTED)
+    _ahead = (content, label, begin_confined(check, content, filename=label))
+
+
+def _taken(content: bytes, label: str) -> Begun[Validation] | None:
+    global _ahead
+    ahead, _ahead = _ahead, None
+    if ahead is None:
+        return None
+    if ahead[1] != label or ahead[0] != content:
+        ahead[2].tell((None, False))  # not this file: let that read end without the names
+        return None
+    return ahead[2]
+
+
 def validate_file(
     source: str | Path | bytes,
     *,
@@ -131,16 +172,15 @@ def validate_file(
     school exists.
     """
     label = source_name(source, filename)
-    names = None if schools is None else tuple(schools)
-    check = partial(
-        _in_child,
-        schools=names,
-        only_these=only_these,
-        max_rows=limits.MAX_ROWS,
-        max_listed=MAX_LISTED,
-    )
+    scope: Scope = (None if schools is None else tuple(schools), only_these)
     try:
-        return parse_confined(check, load_source(source), filename=label)
+        content = load_source(source)
+        ahead = _taken(content, label)
+        if ahead is not None:
+            ahead.tell(scope)
+            return ahead.result()
+        check = partial(_in_child, scope=scope, max_rows=limits.MAX_ROWS, max_listed=MAX_LISTED)
+        return parse_confined(check, content, filename=label)
     except UnreadableFile as exc:
         return Validation(errors=[FileIssue(label, 0, None, str(exc))])
 
@@ -151,21 +191,22 @@ def _in_child(
     filename: str,
     bounds: Bounds,
     *,
-    schools: Sequence[str] | None,
-    only_these: bool,
+    scope: Scope | None,
     max_rows: int,
     max_listed: int,
+    asked: Callable[[], Scope] | None = None,
 ) -> Validation:
     """Read and check the file: runs in the parse child, where the rules are loaded already
-    (named, not imported, here: this process must never load them)."""
+    (named, not imported, here: this process must never load them). ``scope`` None: the
+    parent tells it later, and the rules ask for it (``asked``) only if they need it."""
     rules = importlib.import_module(RULES)
+    known = scope
     return rules.read_and_validate(
         content,
         kind,
         filename,
         bounds,
-        schools=schools,
-        only_these=only_these,
+        scope=(lambda: known) if known is not None else asked,
         max_rows=max_rows,
         max_listed=max_listed,
     )
