@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from itertools import compress
 
 import pandas as pd
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from hub.issues import FileIssue
-from hub.passwords import password_problem
+from hub.passwords import password_problems
 from hub.text import CONTROL, control_problem, has_control
 from plugins.csv import mangled
 from plugins.csv.layout import (
@@ -264,20 +265,13 @@ def _check_passwords(rows: pd.DataFrame, email: pd.Series, errors: _Found) -> No
     if not given.any():
         return
     passwords = rows["password"][given].tolist()
-    checked = zip(
-        rows.index[given],
-        passwords,
-        email[given].tolist(),
-        mangled.scientific(passwords),
-        strict=True,
-    )
-    for index, password, address, rewritten in checked:
-        if rewritten:  # the rules would judge the spreadsheet's rewrite, not the password
-            _add(errors, rows, index, PASSWORD, mangled.SCIENTIFIC_MESSAGE)
-            continue
-        problem = password_problem(password, email=address or None)
-        if problem:
-            _add(errors, rows, index, PASSWORD, problem[0].upper() + problem[1:])
+    indexes = rows.index[given]
+    rewritten = mangled.scientific(passwords)
+    for position in compress(range(len(passwords)), rewritten):
+        _add(errors, rows, indexes[position], PASSWORD, mangled.SCIENTIFIC_MESSAGE)
+    for position, problem in password_problems(passwords, email[given].tolist()).items():
+        if not rewritten[position]:  # the rules would judge the spreadsheet's rewrite
+            _add(errors, rows, indexes[position], PASSWORD, problem[0].upper() + problem[1:])
 
 
 def _check_schools(
