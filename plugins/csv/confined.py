@@ -79,14 +79,20 @@ class Answers:
 
     def __init__(self) -> None:
         self.ours, self.theirs = multiprocessing.Pipe(duplex=True)
+        self._lock = threading.Lock()  # a tell never meets the close of its descriptor
 
     def tell(self, value: Any) -> None:
         """The next thing the child's ``asked()`` returns. A child that ended without asking
         is not waiting for it, so a closed pipe is no error."""
-        try:
-            self.ours.send(value)
-        except (OSError, ValueError):  # the child is gone, or its result is in and closed
-            log.debug("parse child no longer listening")
+        with self._lock:
+            try:
+                self.ours.send(value)
+            except (OSError, ValueError):  # the child is gone, or its result is in and closed
+                log.debug("parse child no longer listening")
+
+    def close(self) -> None:
+        with self._lock:
+            self.ours.close()
 
 
 class Begun(Generic[T]):
@@ -213,7 +219,10 @@ def _run_child(
     try:
         child.start()
     except OSError as exc:  # no forkserver, no memory for a process ...
-        receive.close()
+        if answers is None:
+            receive.close()
+        else:
+            answers.close()
         send.close()
         raise Failed(CRASH, f"the reader could not start ({type(exc).__name__})") from None
     send.close()  # the child holds the only writer: its death is an end of file here
@@ -229,7 +238,10 @@ def _run_child(
             child.join(EXIT_GRACE)
             raise _death(child.exitcode) from None
     finally:
-        receive.close()
+        if answers is None:
+            receive.close()
+        else:
+            answers.close()
         if not timed_out:
             child.join(EXIT_GRACE)
         if child.is_alive():
