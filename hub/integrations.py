@@ -380,6 +380,11 @@ def rotate_keys(hub: Hub, *, actor: str = "cli") -> int:
             upload.credentials = hub.vault.rotate(upload.credentials)
             session.add(upload)
             count += 1
+        for waiting in session.exec(select(Upload).where(col(Upload.content).is_not(None))):
+            assert waiting.content is not None  # a file waiting for its Confirm or its apply
+            waiting.content = hub.vault.rotate(waiting.content.decode("ascii")).encode("ascii")
+            session.add(waiting)
+            count += 1
         for offered in session.exec(select(ChatFile).where(col(ChatFile.secret).is_not(None))):
             assert offered.secret is not None  # passwords waiting in a chat window
             offered.secret = hub.vault.rotate(offered.secret)

@@ -30,6 +30,7 @@ from hub.runs import (
 )
 from hub.runs.queries import WAIT_WARNING
 from hub.schedule import parse_schedule
+from hub.uploads import expire_previews
 from hub.uploads.background import resume_stale as resume_stale_uploads
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ def tick(
     now = now or utcnow()
     result = TickResult(reaped=reap_stale_runs(hub, now=now))
     resume_stale_uploads(hub, now=now)  # an upload whose process died mid-apply
+    expire_previews(hub, now=now)  # a preview nobody confirmed within the hour: its file goes
     if unsent:
         result.requeued.extend(_send(queue, sorted(unsent), unsent))
     due = [

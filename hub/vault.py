@@ -127,13 +127,13 @@ def _create_key_file(path: Path) -> None:
 
 def encrypted_values(database: Path) -> int:
     """How many values in a SQLite database were encrypted with its key (integration secrets,
-    pending credentials files, passwords waiting in a chat window); 0 when the file or those tables do not exist yet. A database
+    pending credentials files, files waiting for their Confirm or apply, passwords waiting in a chat window); 0 when the file or those tables do not exist yet. A database
     that cannot be read is an error: guessing "none" would mean a new key."""
     if not database.is_file() or database.stat().st_size == 0:
         return 0
     counts = {
         "integration": "SELECT count(*) FROM integration WHERE secrets IS NOT NULL",
-        "upload": "SELECT count(*) FROM upload WHERE credentials IS NOT NULL",
+        "upload": "SELECT count(*) FROM upload WHERE credentials IS NOT NULL OR content IS NOT NULL",
         "chatfile": "SELECT count(*) FROM chatfile WHERE secret IS NOT NULL",
     }
     try:

@@ -32,6 +32,7 @@ from hub.uploads.records import (
     REJECTED,
     UploadOutcome,
     credentials_csv,
+    expire_previews,
     result_json,
 )
 
@@ -50,6 +51,7 @@ __all__ = [
     "cancel_upload",
     "confirm_upload",
     "credentials_csv",
+    "expire_previews",
     "preview_upload",
     "process_upload",
     "result_json",

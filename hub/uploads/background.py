@@ -32,13 +32,16 @@ from hub.uploads.records import (
     FAILED,
     PENDING,
     REJECTED,
+    UNREADABLE,
     UploadOutcome,
     get_upload,
     issue_dicts,
     own_upload,
     result_json,
     school_ids,
+    seal,
     store,
+    unsealed,
     upload_table,
 )
 
@@ -73,7 +76,7 @@ def start_apply(
         store(hub, upload, status=REJECTED, errors=check.errors, warnings=check.warnings)
         return upload.id
     upload.status = APPLYING
-    upload.content = content
+    upload.content = seal(hub, content)
     upload.actor_schools = _schools(who)
     upload.progress_total = len(check.persons())
     upload.heartbeat_at = utcnow()
@@ -157,8 +160,12 @@ def run_apply(
         if target is None or check is None:
             schools = upload.actor_schools
             who = Actor(upload.actor or "", None if schools is None else frozenset(schools))
+            content = unsealed(hub, upload)
+            if content is None:
+                fail(hub, upload_id, f"upload {upload_id} was not applied: {UNREADABLE}")
+                return
             target = Target(get_school(hub, upload.school_id), school_ids(hub, who), who)
-            check = validate(hub, upload.content, upload.filename, target)
+            check = validate(hub, content, upload.filename, target)
             if not check.ok:  # a school it names was renamed or removed meanwhile
                 fail(hub, upload_id, check.errors[0].message)
                 return

@@ -28,13 +28,16 @@ from hub.uploads.records import (
     PENDING,
     PREVIEW_TTL,
     REJECTED,
+    UNREADABLE,
     UploadOutcome,
     age,
     finish_pending,
     own_upload,
     result_json,
     school_ids,
+    seal,
     store,
+    unsealed,
 )
 
 
@@ -82,7 +85,7 @@ def preview_upload(
     if not check.ok:
         return store(hub, upload, status=REJECTED, errors=check.errors, warnings=check.warnings)
     plan = count_only(hub, target, check)
-    upload.content = content
+    upload.content = seal(hub, content)
     warnings = [*check.warnings, *plan.warnings]
     return store(hub, upload, status=PENDING, warnings=warnings, counts=plan.counts)
 
@@ -115,8 +118,13 @@ def confirmable(
         finish_pending(hub, upload.id, status=EXPIRED)
         msg = f"the preview of upload {upload.id} is more than an hour old; send the file again"
         raise UsageError(msg)
+    content = unsealed(hub, upload)
+    if content is None:
+        finish_pending(hub, upload.id, status=EXPIRED)
+        msg = f"upload {upload.id} cannot be confirmed: {UNREADABLE}"
+        raise UsageError(msg)
     target = Target(get_school(hub, upload.school_id), school_ids(hub, who), who)
-    check = validate(hub, upload.content, upload.filename, target)
+    check = validate(hub, content, upload.filename, target)
     if not check.ok:  # a school named in the file was renamed or removed meanwhile
         upload.content = None
         return store(

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from hub.actors import Actor
 from hub.cells import csv_bytes
 from hub.context import Hub
-from hub.errors import UsageError
+from hub.errors import HubError, UsageError
 from hub.issues import FileIssue
 from hub.models import School, Upload
 
@@ -88,6 +88,41 @@ def store(
         else:
             session.add(upload)
     return UploadOutcome(upload.id, result_json(upload))
+
+
+def seal(hub: Hub, content: bytes) -> bytes:
+    """The file as it is kept while it waits (a preview for its Confirm, an apply in the
+    background): encrypted with the hub's key like every secret at rest, since an accounts
+    file may carry the passwords people chose."""
+    return hub.vault.encrypt(content).encode("ascii")
+
+
+def unsealed(hub: Hub, upload: Upload) -> bytes | None:
+    """The waiting file of ``upload``; None when it has none, or when it cannot be decrypted
+    with the configured keys (the key it was sealed with was removed)."""
+    if upload.content is None:
+        return None
+    try:
+        return hub.vault.decrypt(upload.content.decode("ascii"))
+    except (HubError, UnicodeDecodeError):
+        return None
+
+
+UNREADABLE = "its file can no longer be decrypted with the configured keys (ROSTERHUB_SECRET_KEY); send the file again"
+
+
+def expire_previews(hub: Hub, *, now: datetime | None = None) -> int:
+    """Drop the file of every preview older than :data:`PREVIEW_TTL` that nobody confirmed or
+    cancelled (status ``expired``), so a forgotten file does not stay in the database; the
+    schedule's tick calls it. How many were expired."""
+    cutoff = (now or datetime.now(UTC)) - PREVIEW_TTL
+    with hub.transaction() as session:
+        done = session.execute(
+            update(upload_table)
+            .where(upload_table.c.status == PENDING, upload_table.c.created_at < cutoff)
+            .values(status=EXPIRED, content=None)
+        )
+    return int(done.rowcount or 0)
 
 
 def finish_pending(hub: Hub, upload_id: str, *, status: str) -> bool:
