@@ -140,6 +140,8 @@ def read_ahead(content: bytes, *, filename: str) -> None:
     the next :func:`validate_file` of the same bytes and name takes the result (any other
     file is read as usual). One file at a time: for a command, not a server."""
     global _ahead
+    if _ahead is not None:  # one nobody took: let it end without the names
+        _ahead[2].tell((None, False))
     label = source_name(content, filename)
     check = partial(_in_child, scope=None, max_rows=limits.MAX_ROWS, max_listed=MAX_LISTED)
     _ahead = (content, label, begin_confined(check, content, filename=label))

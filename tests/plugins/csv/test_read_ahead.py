@@ -84,6 +84,20 @@ def test_another_file_is_read_on_its_own_and_the_one_ahead_is_let_go() -> None:
     assert [p.schools for p in again.persons()] == [("South Middle",), ()]
 
 
+def test_a_read_nobody_took_is_let_go_when_the_next_begins() -> None:
+    read_ahead(WITH_SCHOOLS, filename="first.xlsx")
+    first = validation._ahead
+    assert first is not None
+    read_ahead(WITH_SCHOOLS, filename="second.xlsx")
+    # the first ends without the names instead of holding a parse slot until its ceiling
+    assert [p.schools for p in first[2].result().persons()] == [
+        ("south middle",),
+        ("Nowhere High",),
+    ]
+    taken = validate_file(WITH_SCHOOLS, filename="second.xlsx", schools=SCHOOLS)
+    assert [p.schools for p in taken.persons()] == [("South Middle",), ()]
+
+
 def test_a_refused_file_is_refused_the_same_way(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(limits, "MAX_SHEET_ROWS", 2)
     expected = validate_file(WITH_SCHOOLS, filename="a.xlsx", schools=SCHOOLS)
