@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from hub import limits
 from hub.chat import store, window
 from hub.chat.queries import first_name
-from hub.console.session import Here, HereDep, check_csrf
+from hub.console.session import Signed, SignedDep, check_csrf
 from hub.console.web import ConsoleRoute, console_path
 from hub.context import Hub
 from hub.errors import UsageError
@@ -35,7 +35,7 @@ STREAM_SECONDS = 20.0  # then the browser reconnects (EventSource does it by its
 POLL_SECONDS = 1.0
 
 
-def conversation_of(here: Here) -> ChatConversation:
+def conversation_of(here: Signed) -> ChatConversation:
     """The visitor's own conversation at their own school (school admins only)."""
     principal = here.principal
     visitor = here.visitor
@@ -72,7 +72,7 @@ def _refused(exc: UsageError) -> JSONResponse:
 
 
 def _acted(
-    here: Here,
+    here: Signed,
     conversation: ChatConversation,
     after: int,
     act: Callable[[ChatConversation], object],
@@ -90,14 +90,14 @@ def _done(hub: Hub, conversation: ChatConversation, after: int) -> JSONResponse:
 
 
 @router.get("/chat/lines")
-def lines(here: HereDep, after: Annotated[int, Query(ge=0)] = 0) -> Response:
+def lines(here: SignedDep, after: Annotated[int, Query(ge=0)] = 0) -> Response:
     conversation = conversation_of(here)
     return _done(here.hub, conversation, after)
 
 
 @router.get("/chat/stream")
 async def stream(
-    request: Request, here: HereDep, after: Annotated[int, Query(ge=0)] = 0
+    request: Request, here: SignedDep, after: Annotated[int, Query(ge=0)] = 0
 ) -> Response:
     conversation = await run_in_threadpool(conversation_of, here)
     hub = here.hub
@@ -129,7 +129,7 @@ async def stream(
 @router.post("/chat/begin")
 def begin(
     request: Request,
-    here: HereDep,
+    here: SignedDep,
     csrf_token: Annotated[str, Form(max_length=100)] = "",
     after: Annotated[int, Form(ge=0)] = 0,
 ) -> Response:
@@ -140,7 +140,7 @@ def begin(
 @router.post("/chat/messages")
 def say(
     request: Request,
-    here: HereDep,
+    here: SignedDep,
     csrf_token: Annotated[str, Form(max_length=100)] = "",
     text: Annotated[str, Form(max_length=store.MAX_TEXT + 100)] = "",
     after: Annotated[int, Form(ge=0)] = 0,
@@ -152,7 +152,7 @@ def say(
 @router.post("/chat/choices")
 def choose(
     request: Request,
-    here: HereDep,
+    here: SignedDep,
     csrf_token: Annotated[str, Form(max_length=100)] = "",
     line: Annotated[int, Form(ge=1)] = 1,
     choice: Annotated[str, Form(max_length=64)] = "",
@@ -171,7 +171,7 @@ def choose(
 @router.post("/chat/uploads")
 def send_file(
     request: Request,
-    here: HereDep,
+    here: SignedDep,
     csrf_token: Annotated[str, Form(max_length=100)] = "",
     file: Annotated[UploadFile | None, File()] = None,
     after: Annotated[int, Form(ge=0)] = 0,
@@ -188,7 +188,7 @@ def send_file(
 
 
 @router.get("/chat/files/{file_id}")
-def download(here: HereDep, file_id: str) -> Response:
+def download(here: SignedDep, file_id: str) -> Response:
     """A file the assistant offered in this conversation; passwords once only."""
     conversation = conversation_of(here)
     found = store.take_file(here.hub, conversation.id, file_id[:64])

@@ -266,17 +266,31 @@ def check_form_token(request: Request, submitted: str) -> None:
 
 
 @dataclass
-class Here:
-    """A signed-in page's context: the hub, the visitor, and the school they are looking at."""
+class Signed:
+    """Who is asking, signed in, and the hub: all a route that renders no page needs (the
+    chat window's), without the schools a page lists in its navigation."""
 
     hub: Hub
     visitor: Visitor
-    school: School | None
-    schools: list[School]
 
     @property
     def principal(self) -> Principal:
         return self.visitor.principal
+
+
+def signed(request: Request) -> Signed:
+    return Signed(hub=hub_of(request), visitor=require_visitor(request))
+
+
+SignedDep = Annotated[Signed, Depends(signed)]
+
+
+@dataclass
+class Here(Signed):
+    """A signed-in page's context: the hub, the visitor, and the school they are looking at."""
+
+    school: School | None
+    schools: list[School]
 
     @property
     def school_id(self) -> str | None:
