@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 from hub.actors import Actor
@@ -199,7 +200,5 @@ def involved(
     school: School, people: Sequence[UploadPerson], school_ids: dict[str, str]
 ) -> set[str]:
     """Every school the file writes to."""
-    ids = {school.id}
-    for person in people:
-        ids.update(school_ids[name] for name in person.schools)
-    return ids
+    named = set(chain.from_iterable(person.schools for person in people))
+    return {school.id, *(school_ids[name] for name in named)}
