@@ -209,6 +209,7 @@ def _run_child(
         receive, send = multiprocessing.Pipe(duplex=False)
     else:
         receive, send = answers.ours, answers.theirs
+    close = receive.close if answers is None else answers.close
     kind: Any = multiprocessing.get_context("fork").Process if fork_self else _Child
     child = kind(
         target=_child_main,
@@ -219,10 +220,7 @@ def _run_child(
     try:
         child.start()
     except OSError as exc:  # no forkserver, no memory for a process ...
-        if answers is None:
-            receive.close()
-        else:
-            answers.close()
+        close()
         send.close()
         raise Failed(CRASH, f"the reader could not start ({type(exc).__name__})") from None
     send.close()  # the child holds the only writer: its death is an end of file here
@@ -238,10 +236,7 @@ def _run_child(
             child.join(EXIT_GRACE)
             raise _death(child.exitcode) from None
     finally:
-        if answers is None:
-            receive.close()
-        else:
-            answers.close()
+        close()
         if not timed_out:
             child.join(EXIT_GRACE)
         if child.is_alive():
