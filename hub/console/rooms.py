@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from hub import limits
@@ -28,6 +28,10 @@ router = APIRouter(route_class=ConsoleRoute)
 CHANGERS = (*WRITERS, SCHOOL_ADMIN)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN = 200
+PICKED_IN_PAGE = 200
+"""A school with more students than this lists only the chosen ones in a room's form; the
+rest are found by searching the server (``/rooms/students``), not sent whole in every page."""
+FOUND_AT_MOST = 50
 
 
 def _rooms_page(request: Request, here: Any, *, status: int = 200, **extra: Any) -> Response:
@@ -178,6 +182,7 @@ def _edit_page(
         students = list(people.students)
         teachers = sorted(people.teachers)
     chosen = set(values["visibility_students"])
+    listed = students if len(students) <= PICKED_IN_PAGE else [e for e in students if e in chosen]
     return page(
         request,
         "room_edit.html",
@@ -192,8 +197,18 @@ def _edit_page(
             # the chosen students first, so a long list still shows who is picked
             "students": [
                 {"email": e, "name": people.names.get(e, "")}
-                for e in sorted(students, key=lambda e: (e not in chosen, e))
+                for e in sorted(listed, key=lambda e: (e not in chosen, e))
             ],
+            "student_search": (
+                console_path("/rooms/students", school=school.id)
+                if len(listed) < len(students)
+                else None
+            ),
+            "student_note": (
+                f"{len(students):,} students: type part of a name or an email to find them (the chosen ones are listed)"
+                if len(listed) < len(students)
+                else ""
+            ),
             "teacher_emails": teachers,
         },
         status=status,
@@ -220,6 +235,30 @@ NEW_ROOM = {
     "visibility_mode": "all",
     "visibility_students": [],
 }
+
+
+@router.get("/rooms/students")
+def find_students(here: HereDep, q: Annotated[str, Query(max_length=100)] = "") -> JSONResponse:
+    """The school's students whose name or email holds every word of ``q`` (any case), at
+    most :data:`FOUND_AT_MOST`, by name: what a room's form offers in a large school."""
+    school = here.need_school()  # whoever sees the school sees its rooms' forms
+    words = q.casefold().split()
+    if not words:
+        return JSONResponse({"students": [], "more": False})
+    with here.hub.engine.connect() as conn:
+        people = SchoolRooms(conn, school.id)
+        students = people.students
+        names = people.names
+    found = sorted(
+        (names.get(e, ""), e)
+        for e in students
+        if all(w in f"{names.get(e, '')} {e}".casefold() for w in words)
+    )
+    shown = [{"email": e, "name": n} for n, e in found[:FOUND_AT_MOST]]
+    return JSONResponse(
+        {"students": shown, "more": len(found) > FOUND_AT_MOST},
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @router.get("/rooms/new")

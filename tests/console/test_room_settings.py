@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hub import accounts
+from hub.console import rooms as console_rooms
 from hub.rooms import queries, store
 from tests.console.conftest import Console, csrf_of, sign_in
 
@@ -314,3 +315,49 @@ def test_support_sees_the_rooms_but_cannot_rearrange_them(
     )
     assert answer.status_code == 403
     assert _top(console, console.school_a) == top
+
+
+# -- a large school's students: found by searching the server ---------------------------------
+
+
+def test_a_large_school_lists_only_the_chosen_students_and_finds_the_rest(
+    console: Console, admin: tuple[TestClient, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c, token = admin
+    monkeypatch.setattr(console_rooms, "PICKED_IN_PAGE", 1)
+    library = _rooms(console, console.school_a)["Library"]
+    page = c.get(f"/console/rooms/{library['id']}").text
+    assert STUDENT not in page and STUDENT_2 not in page  # not sent whole in the page
+    assert re.search(r"\d+ students: type part of a name or an email to find them", page)
+    assert f'data-remote="/console/rooms/students?school={console.school_a}"' in page
+    form = _form(token, library, visibility_mode="show_for", visibility_students=[STUDENT_2])
+    assert c.post(f"/console/rooms/{library['id']}", data=form).status_code == 200
+    page = c.get(f"/console/rooms/{library['id']}").text
+    assert f'name="visibility_students" value="{STUDENT_2}" checked' in page  # the chosen one
+    assert STUDENT not in page
+
+    def found(q: str, who: TestClient = c, school: str = console.school_a) -> Any:
+        answer = who.get("/console/rooms/students", params={"q": q, "school": school})
+        return answer.status_code, answer.json() if answer.status_code == 200 else None
+
+    # every word, in name or email, any case; by name; another school's student never
+    assert found("SAM") == (
+        200,
+        {"students": [{"email": STUDENT, "name": "Sam Student"}], "more": False},
+    )
+    assert [s["email"] for s in found("student ada")[1]["students"]] == [STUDENT, STUDENT_2]
+    assert found("bo")[1]["students"] == [] and found("   ")[1] == {"students": [], "more": False}
+    monkeypatch.setattr(console_rooms, "FOUND_AT_MOST", 1)
+    assert found("student") == (
+        200,
+        {"students": [{"email": STUDENT, "name": "Sam Student"}], "more": True},
+    )
+    # another school's admin is refused this school's list; signed out is asked to sign in
+    other = console.client()
+    sign_in(other, *console.admin_b)
+    assert found("sam", other)[0] == 404
+    assert found("bo", other, console.school_b)[1]["students"][0]["email"] == OTHER_STUDENT
+    stranger = console.client()
+    assert stranger.get(
+        "/console/rooms/students", params={"q": "sam"}, follow_redirects=False
+    ).status_code in (302, 303, 401)

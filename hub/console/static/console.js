@@ -56,6 +56,85 @@
     });
   }
 
+  // Lists too long for the page (a large school's students in a room's form): typing asks
+  // the server for matches, shown as unchecked boxes below the chosen ones; what was found
+  // before and left unchecked goes, what was checked stays.
+  function remotes() {
+    document.querySelectorAll("[data-remote]").forEach(function (input) {
+      var list = document.getElementById(input.getAttribute("data-remote-list"));
+      var status = document.getElementById(input.getAttribute("data-remote-list") + "-count");
+      var name = input.getAttribute("data-remote-name");
+      var url = input.getAttribute("data-remote");
+      var timer = null;
+      var asked = 0;
+      var note = status ? status.textContent : "";
+      if (!list) { return; }
+      function row(found, n) {
+        var item = document.createElement("li");
+        item.setAttribute("data-found", "");
+        var box = document.createElement("input");
+        box.type = "checkbox";
+        box.name = name;
+        box.value = found.email;
+        box.id = list.id + "-found-" + n;
+        var label = document.createElement("label");
+        label.htmlFor = box.id;
+        label.textContent = found.name || found.email;
+        item.appendChild(box);
+        item.appendChild(document.createTextNode(" "));
+        item.appendChild(label);
+        if (found.name) {
+          var detail = document.createElement("span");
+          detail.className = "detail";
+          detail.textContent = " " + found.email;
+          item.appendChild(detail);
+        }
+        return item;
+      }
+      function show(answer, mine) {
+        if (mine !== asked) { return; }  // a later search is on its way
+        list.querySelectorAll("li[data-found]").forEach(function (item) {
+          if (!item.querySelector("input").checked) { item.remove(); }
+        });
+        var listed = {};
+        list.querySelectorAll("input[name='" + name + "']").forEach(function (box) {
+          listed[box.value] = true;
+        });
+        var added = 0;
+        answer.students.forEach(function (found) {
+          if (listed[found.email]) { return; }
+          list.appendChild(row(found, mine + "-" + added));
+          added += 1;
+        });
+        if (status && answer.empty) {
+          status.textContent = note;
+        } else if (status) {
+          status.textContent = answer.students.length
+            ? answer.students.length + (answer.more ? " found (the first ones: type more to narrow it)" : " found")
+            : "Nobody found";
+        }
+      }
+      input.addEventListener("input", function () {
+        window.clearTimeout(timer);
+        timer = window.setTimeout(function () {
+          asked += 1;
+          var mine = asked;
+          var words = input.value.trim();
+          if (!words) { show({ students: [], more: false, empty: true }, mine); return; }
+          var sep = url.indexOf("?") === -1 ? "?" : "&";
+          fetch(url + sep + "q=" + encodeURIComponent(words), { credentials: "same-origin", headers: { Accept: "application/json" } })
+            .then(function (response) { return response.ok ? response.json() : null; })
+            .then(function (answer) { if (answer) { show(answer, mine); } })
+            .catch(function () { if (status) { status.textContent = "Could not search just now; try again"; } });
+        }, 200);
+      });
+      // Enter in the search box searches; it does not save the room half-chosen.
+      input.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") { event.preventDefault(); }
+      });
+    });
+  }
+
   // The school switcher submits itself when a school is picked.
   function autosubmit() {
     document.querySelectorAll("[data-autosubmit]").forEach(function (select) {
@@ -86,6 +165,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     menus();
     filters();
+    remotes();
     autosubmit();
     busy();
     focusErrors();
