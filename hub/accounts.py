@@ -181,8 +181,8 @@ def search_accounts(
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """(how many match, one page of them by email): ``text`` matches any part of the email,
-    first or last name (case-insensitively); ``role``/``status`` narrow it."""
+    """(how many match, one page of them by email): every word of ``text`` matches some part
+    of the email or the full name (case-insensitively); ``role``/``status`` narrow it."""
     conditions = [_membership.c.school_id == school_id]
     if role is not None:
         if role not in ROLES:
@@ -194,11 +194,11 @@ def search_accounts(
             msg = f"unknown status '{status}' (active or deactivated)"
             raise UsageError(msg)
         conditions.append(_membership.c.status == status)
-    words = " ".join(text.split())[:200]
-    if words:
-        escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    words = " ".join(text.split())[:200].split()
+    full_name = _account.c.first_name + " " + _account.c.last_name
+    for word in words:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
-        full_name = _account.c.first_name + " " + _account.c.last_name
         conditions.append(
             or_(
                 _account.c.email.ilike(pattern, escape="\\"),

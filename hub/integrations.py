@@ -13,14 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, update
-from sqlmodel import col, select
+from sqlalchemy import select as sa_select
+from sqlmodel import SQLModel, col, select
 
 from hub import audit
 from hub.context import Hub
 from hub.districts import integrations_feeding, links_of, refuse_link_keys
 from hub.errors import ConfigError, HubError, UsageError
 from hub.models import (
-    ChatFile,
     District,
     Integration,
     IntegrationLink,
@@ -28,7 +28,6 @@ from hub.models import (
     Run,
     RunIssue,
     School,
-    Upload,
     utcnow,
 )
 from hub.provider import Provider
@@ -37,6 +36,7 @@ from hub.schedule import DEFAULT_SCHEDULE, normalize_schedule
 from hub.schema import IntegrationOut
 from hub.schools import get_school
 from hub.scrub import Scrubber
+from hub.vault import ENCRYPTED
 
 COMMON_KEYS = ("schedule", "max_deactivate_percent", "admin_implies_teacher")
 _TRUE = {"true", "1", "yes", "on"}
@@ -368,27 +368,24 @@ def rotate_keys(hub: Hub, *, actor: str = "cli") -> int:
     """Re-encrypt every stored secret with the newest key; returns how many were rewritten."""
     count = 0
     with hub.transaction() as session:
-        for integration in session.exec(
-            select(Integration).where(col(Integration.secrets).is_not(None))
-        ):
-            assert integration.secrets is not None
-            integration.secrets = hub.vault.rotate(integration.secrets)
-            session.add(integration)
-            count += 1
-        for upload in session.exec(select(Upload).where(col(Upload.credentials).is_not(None))):
-            assert upload.credentials is not None
-            upload.credentials = hub.vault.rotate(upload.credentials)
-            session.add(upload)
-            count += 1
-        for waiting in session.exec(select(Upload).where(col(Upload.content).is_not(None))):
-            assert waiting.content is not None  # a file waiting for its Confirm or its apply
-            waiting.content = hub.vault.rotate(waiting.content.decode("ascii")).encode("ascii")
-            session.add(waiting)
-            count += 1
-        for offered in session.exec(select(ChatFile).where(col(ChatFile.secret).is_not(None))):
-            assert offered.secret is not None  # passwords waiting in a chat window
-            offered.secret = hub.vault.rotate(offered.secret)
-            session.add(offered)
-            count += 1
+        for table_name, column_name in ENCRYPTED:
+            table = SQLModel.metadata.tables[table_name]
+            column = table.c[column_name]
+            held = session.execute(sa_select(table.c.id, column).where(column.is_not(None)))
+            for row_id, value in held.tuples().all():
+                session.execute(
+                    update(table)
+                    .where(table.c.id == row_id)
+                    .values({column_name: _rotated(hub, value)})
+                )
+                count += 1
         audit.record(session, actor=actor, action="keys.rotate", count=count)
     return count
+
+
+def _rotated(hub: Hub, value: str | bytes) -> str | bytes:
+    """``value`` re-encrypted with the newest key, as the column keeps it (text, or the ASCII
+    bytes of a file's token)."""
+    if isinstance(value, bytes):
+        return hub.vault.rotate(value.decode("ascii")).encode("ascii")
+    return hub.vault.rotate(value)

@@ -74,9 +74,10 @@ def password_problems(passwords: Sequence[str], emails: Sequence[str]) -> dict[i
     that run in C (lengths, stripped, lower-cased), and only the passwords a rule may refuse
     are judged one by one: a fifth of the cost on 100,000 rows."""
     positions = range(len(passwords))
+    lengths = list(map(len, passwords))
     suspects = {
-        *compress(positions, map(MIN_LENGTH.__gt__, map(len, passwords))),
-        *compress(positions, map(MAX_LENGTH.__lt__, map(len, passwords))),
+        *compress(positions, map(MIN_LENGTH.__gt__, lengths)),
+        *compress(positions, map(MAX_LENGTH.__lt__, lengths)),
         *compress(positions, map(ne, passwords, map(str.strip, passwords))),
         *compress(positions, map(eq, map(str.lower, passwords), map(str.lower, emails))),
     }

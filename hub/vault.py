@@ -125,24 +125,32 @@ def _create_key_file(path: Path) -> None:
         fh.write(Fernet.generate_key() + b"\n")
 
 
+ENCRYPTED = (
+    ("integration", "secrets"),  # provider tokens, client secrets, service-account keys
+    ("upload", "credentials"),  # a generated-passwords file waiting for its download
+    ("upload", "content"),  # a file waiting for its Confirm or its apply
+    ("chatfile", "secret"),  # passwords waiting in a chat window
+)
+"""Every (table, column) holding values encrypted with the hub's key."""
+
+
 def encrypted_values(database: Path) -> int:
     """How many values in a SQLite database were encrypted with its key (integration secrets,
-    pending credentials files, files waiting for their Confirm or apply, passwords waiting in a chat window); 0 when the file or those tables do not exist yet. A database
-    that cannot be read is an error: guessing "none" would mean a new key."""
+    and the rest of :data:`ENCRYPTED`); 0 when the file or those tables do not exist yet. A
+    database that cannot be read is an error: guessing "none" would mean a new key."""
     if not database.is_file() or database.stat().st_size == 0:
         return 0
-    counts = {
-        "integration": "SELECT count(*) FROM integration WHERE secrets IS NOT NULL",
-        "upload": "SELECT count(*) FROM upload WHERE credentials IS NOT NULL OR content IS NOT NULL",
-        "chatfile": "SELECT count(*) FROM chatfile WHERE secret IS NOT NULL",
-    }
     try:
         conn = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True, timeout=30)
         try:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
             return sum(
-                int(conn.execute(query).fetchone()[0])
-                for table, query in counts.items()
+                int(
+                    conn.execute(
+                        f"SELECT count(*) FROM {table} WHERE {column} IS NOT NULL"
+                    ).fetchone()[0]
+                )  # the names are ENCRYPTED's own, never a caller's
+                for table, column in ENCRYPTED
                 if table in tables
             )
         finally:

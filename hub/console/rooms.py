@@ -15,12 +15,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
-from hub import limits
+from hub import accounts, limits
 from hub.access import OPERATORS, WRITERS, visible_room
 from hub.console.session import HereDep, check_csrf
 from hub.console.web import ConsoleRoute, console_path, page, redirect
+from hub.models import ACTIVE
 from hub.rooms import imports, queries, rules, starter, store, template
 from hub.rooms.checks import SchoolRooms
+from hub.roster import STUDENT
 from hub.tokens import SCHOOL_ADMIN
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -182,7 +184,8 @@ def _edit_page(
         students = list(people.students)
         teachers = sorted(people.teachers)
     chosen = set(values["visibility_students"])
-    listed = students if len(students) <= PICKED_IN_PAGE else [e for e in students if e in chosen]
+    searching = len(students) > PICKED_IN_PAGE
+    listed = [e for e in students if e in chosen] if searching else students
     return page(
         request,
         "room_edit.html",
@@ -200,13 +203,11 @@ def _edit_page(
                 for e in sorted(listed, key=lambda e: (e not in chosen, e))
             ],
             "student_search": (
-                console_path("/rooms/students", school=school.id)
-                if len(listed) < len(students)
-                else None
+                console_path("/rooms/students", school=school.id) if searching else None
             ),
             "student_note": (
                 f"{len(students):,} students: type part of a name or an email to find them (the chosen ones are listed)"
-                if len(listed) < len(students)
+                if searching
                 else ""
             ),
             "teacher_emails": teachers,
@@ -239,25 +240,21 @@ NEW_ROOM = {
 
 @router.get("/rooms/students")
 def find_students(here: HereDep, q: Annotated[str, Query(max_length=100)] = "") -> JSONResponse:
-    """The school's students whose name or email holds every word of ``q`` (any case), at
-    most :data:`FOUND_AT_MOST`, by name: what a room's form offers in a large school."""
+    """The school's active students with every word of ``q`` in their name or email (the
+    Accounts page's search), at most :data:`FOUND_AT_MOST`, by email: what a room's form
+    offers in a large school."""
     school = here.need_school()  # whoever sees the school sees its rooms' forms
-    words = q.casefold().split()
-    if not words:
+    if not q.split():
         return JSONResponse({"students": [], "more": False})
-    with here.hub.engine.connect() as conn:
-        people = SchoolRooms(conn, school.id)
-        students = people.students
-        names = people.names
-    found = sorted(
-        (names.get(e, ""), e)
-        for e in students
-        if all(w in f"{names.get(e, '')} {e}".casefold() for w in words)
+    total, rows = accounts.search_accounts(
+        here.hub, school_id=school.id, text=q, role=STUDENT, status=ACTIVE, limit=FOUND_AT_MOST
     )
-    shown = [{"email": e, "name": n} for n, e in found[:FOUND_AT_MOST]]
+    shown = [
+        {"email": r["email"], "name": " ".join(f"{r['first_name']} {r['last_name']}".split())}
+        for r in rows
+    ]
     return JSONResponse(
-        {"students": shown, "more": len(found) > FOUND_AT_MOST},
-        headers={"Cache-Control": "no-store"},
+        {"students": shown, "more": total > len(rows)}, headers={"Cache-Control": "no-store"}
     )
 
 

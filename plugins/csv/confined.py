@@ -117,7 +117,6 @@ def begin(work: Callable[[Answers], T]) -> Begun[T]:
     child, whose pipe then closes, stops asking."""
     future: Future[T] = Future()
     answers = Answers()
-    _note_the_end()
 
     def main() -> None:
         try:
@@ -129,19 +128,11 @@ def begin(work: Callable[[Answers], T]) -> Begun[T]:
     return Begun(future, answers)
 
 
-_end_noted = False
 _ending = threading.Event()
 """Set as this process exits: a child then ended by :mod:`multiprocessing` (it terminates
 daemonic children at exit) is a read nobody took, not a failure worth a warning."""
-
-
-def _note_the_end() -> None:
-    # Registered after multiprocessing's own exit hook, so it runs first.
-    global _end_noted
-    with _lock:
-        if not _end_noted:
-            atexit.register(_ending.set)
-            _end_noted = True
+# Registered after multiprocessing's own exit hook (imported above), so it runs first.
+atexit.register(_ending.set)
 
 
 def warm_up() -> None:

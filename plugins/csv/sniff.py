@@ -170,8 +170,8 @@ def parse_confined(
 def begin_confined(parse: Callable[..., T], content: bytes, *, filename: str) -> confined.Begun[T]:
     """:func:`parse_confined` begun now, in a thread (:func:`plugins.csv.confined.begin`):
     the checks, then ``parse(content, kind, filename, bounds, asked=...)`` in the child, which
-    asks for what the caller tells later (:meth:`plugins.csv.confined.Begun.tell`)."""
-    confined.warm_up()
+    asks for what the caller tells later (:meth:`plugins.csv.confined.Begun.tell`). The
+    forkserver starts at once, from the thread (:func:`parse_confined` warms it up first)."""
     return confined.begin(
         lambda answers: parse_confined(parse, content, filename=filename, answers=answers)
     )

@@ -10,7 +10,7 @@ validating a file costs about as much again as reading it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from itertools import compress
 
 import pandas as pd
@@ -85,17 +85,12 @@ def validate_workbook(
     book: Workbook,
     *,
     filename: str,
-    schools: Iterable[str] | None = None,
-    only_these: bool = False,
+    scope: Callable[[], Scope],
     max_listed: int = MAX_LISTED,
-    scope: Callable[[], Scope] | None = None,
 ) -> Validation:
-    """Every rule on every row. ``schools`` and ``only_these``: see
-    :func:`plugins.csv.validation.validate_file`; or ``scope``, which returns both and is
-    called only if a row names Additional Schools (that rule runs last)."""
-    if scope is None:
-        known: Scope = (None if schools is None else tuple(schools), only_these)
-        scope = lambda: known  # noqa: E731 - the rules only ever call it
+    """Every rule on every row. ``scope`` returns the school names and ``only_these`` (see
+    :func:`plugins.csv.validation.validate_file`); it is called only if a row names Additional
+    Schools (that rule runs last)."""
     errors: _Found = []
     frames: list[pd.DataFrame] = []
     usable = 0

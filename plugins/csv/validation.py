@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from hub import limits
 from hub.formats import UploadPerson
@@ -131,8 +131,16 @@ def _unpickle_people(count: int, packed: list[str | list[Any]]) -> People:
 Scope = tuple[tuple[str, ...] | None, bool]
 """What the Additional Schools rule needs: the school names (None: not checked) and whether they
 are only the uploader's own (``only_these``)."""
+UNCHECKED: Scope = (None, False)
 
-_ahead: tuple[bytes, str, Begun[Validation]] | None = None
+
+class _Ahead(NamedTuple):
+    content: bytes
+    label: str
+    begun: Begun[Validation]
+
+
+_ahead: _Ahead | None = None
 
 
 def read_ahead(content: bytes, *, filename: str) -> None:
@@ -141,10 +149,10 @@ def read_ahead(content: bytes, *, filename: str) -> None:
     file is read as usual). One file at a time: for a command, not a server."""
     global _ahead
     if _ahead is not None:  # one nobody took: let it end without the names
-        _ahead[2].tell((None, False))
+        _ahead.begun.tell(UNCHECKED)
     label = source_name(content, filename)
     check = partial(_in_child, scope=None, max_rows=limits.MAX_ROWS, max_listed=MAX_LISTED)
-    _ahead = (content, label, begin_confined(check, content, filename=label))
+    _ahead = _Ahead(content, label, begin_confined(check, content, filename=label))
 
 
 def _taken(content: bytes, label: str) -> Begun[Validation] | None:
@@ -152,10 +160,10 @@ def _taken(content: bytes, label: str) -> Begun[Validation] | None:
     ahead, _ahead = _ahead, None
     if ahead is None:
         return None
-    if ahead[1] != label or ahead[0] != content:
-        ahead[2].tell((None, False))  # not this file: let that read end without the names
+    if ahead.label != label or ahead.content != content:
+        ahead.begun.tell(UNCHECKED)  # not this file: let that read end without the names
         return None
-    return ahead[2]
+    return ahead.begun
 
 
 def validate_file(
@@ -202,13 +210,13 @@ def _in_child(
     (named, not imported, here: this process must never load them). ``scope`` None: the
     parent tells it later, and the rules ask for it (``asked``) only if they need it."""
     rules = importlib.import_module(RULES)
-    known = scope
+    known = scope  # a name the lambda can close over as a Scope
     return rules.read_and_validate(
         content,
         kind,
         filename,
         bounds,
-        scope=(lambda: known) if known is not None else asked,
+        scope=asked if known is None else (lambda: known),
         max_rows=max_rows,
         max_listed=max_listed,
     )
